@@ -8,11 +8,20 @@
  */
 import type { z } from 'zod';
 import type { EventDef, RequestDef } from './api/define';
+import { appEvents, appRequests } from './api/app';
+import { engineEvents, engineRequests } from './api/engine';
+import { projectEvents, projectRequests } from './api/projects';
 
 export const requests = {
+  ...appRequests,
+  ...projectRequests,
+  ...engineRequests,
 } satisfies Record<string, RequestDef>;
 
 export const events = {
+  ...appEvents,
+  ...projectEvents,
+  ...engineEvents,
 } satisfies Record<string, EventDef>;
 
 export type Requests = typeof requests;
@@ -29,9 +38,8 @@ export interface AtelierApi {
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void;
 }
 
-/** The error shape every transport returns for a failed request. */
-export interface ApiErrorShape {
-  code: 'invalid-payload' | 'not-found' | 'forbidden' | 'failed' | 'cancelled' | 'unknown-channel';
-  message: string;
-  details?: unknown;
-}
+export type { ApiErrorShape, ApiErrorCode } from './api/errors';
+export { apiErrorCodes, apiErrorSchema } from './api/errors';
+
+export const isRequestName = (name: string): name is RequestName => Object.hasOwn(requests, name);
+export const isEventName = (name: string): name is EventName => Object.hasOwn(events, name);

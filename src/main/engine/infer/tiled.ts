@@ -1,0 +1,195 @@
+/**
+ * Tiled translation for images too large to run in one pass: the image is reflect-padded
+ * to the generator's size multiple (exactly as for whole-image translation), cut into
+ * overlapping tiles whose origins lie on that multiple (so every tile sees the same
+ * down-sampling grid as the whole image), each tile is translated on its own, and the
+ * results are blended with feathered weights. Only one tile's activations exist at a time.
+ *
+ * Blending: across an overlap of width `ov` between two tiles, each tile's weight is 0 in
+ * the outer quarter of the overlap next to its own edge (where its output suffers from the
+ * tile border), then a linear ramp over the middle half; the two weights sum to 1. Tile
+ * edges on the image border get no ramp.
+ *
+ * How close the result is to whole-image translation:
+ * - A network whose output at a pixel depends only on a window of radius R (convolutions,
+ *   eval-mode BatchNorm, no norm) gives the whole-image result up to float rounding wherever
+ *   every tile with weight there is at least R pixels from its inner edges; with
+ *   overlap/4 ≥ R that is every pixel. The ResNet generators have R ≈ 4·(2·n_blocks + 6) + 8
+ *   pixels (80 for resnet_9blocks); a U-Net sees far (its bottleneck covers the whole tile),
+ *   so it only approaches the whole-image result as tiles grow.
+ * - InstanceNorm, and BatchNorm in train mode, normalise with each tile's own statistics,
+ *   so tiles differ from the whole image everywhere by how much the tile's statistics differ
+ *   from the image's (measured in tests/unit/infer-tiled.test.ts).
+ */
+import type { Network } from '../networks/network';
+import * as tf from '../tf';
+import { paddingToMultiple, reflectPad } from './pad';
+import { checkTranslatable, type InferenceMode } from './translate';
+
+/** One tile along an axis: [origin, origin + size) and its overlaps with its neighbours. */
+export interface AxisTile {
+  origin: number;
+  size: number;
+  overlapBefore: number;
+  overlapAfter: number;
+}
+
+export interface Tile {
+  index: number;
+  y: AxisTile;
+  x: AxisTile;
+}
+
+export interface TilePlan {
+  /** Padded size the tiles cover (multiples of the network's size multiple). */
+  paddedHeight: number;
+  paddedWidth: number;
+  tileSize: number;
+  overlap: number;
+  tiles: Tile[];
+}
+
+/** Tiles along one axis of (padded) length `length`: origins step by `tile − overlap`, the last one flush with the end. */
+export function axisTiles(length: number, tile: number, overlap: number): AxisTile[] {
+  if (length <= tile) return [{ origin: 0, size: length, overlapBefore: 0, overlapAfter: 0 }];
+  const origins = [0];
+  while (origins[origins.length - 1] + tile < length) {
+    origins.push(Math.min(origins[origins.length - 1] + tile - overlap, length - tile));
+  }
+  return origins.map((origin, i) => ({
+    origin,
+    size: tile,
+    overlapBefore: i > 0 ? origins[i - 1] + tile - origin : 0,
+    overlapAfter: i < origins.length - 1 ? origin + tile - origins[i + 1] : 0,
+  }));
+}
+
+function roundUp(n: number, m: number): number {
+  return Math.ceil(n / m) * m;
+}
+
+/**
+ * Plan the tiles for an H × W image on `net`: `tileSize` and `overlap` are rounded up to the
+ * network's size multiple; `overlap` must stay within half a tile.
+ */
+export function planTiles(net: Network, height: number, width: number, tileSize: number, overlap: number): TilePlan {
+  const { sizeMultiple, minSize } = net.spec;
+  if (!Number.isInteger(tileSize) || tileSize < 1) throw new Error(`tile size must be a positive integer, got ${tileSize}`);
+  if (!Number.isInteger(overlap) || overlap < 0) throw new Error(`tile overlap must be an integer ≥ 0, got ${overlap}`);
+  const tile = roundUp(Math.max(tileSize, minSize), sizeMultiple);
+  const ov = roundUp(overlap, sizeMultiple);
+  if (2 * ov > tile) {
+    throw new Error(`tile overlap ${ov} (rounded to a multiple of ${sizeMultiple}) must be at most half the tile size ${tile}`);
+  }
+  const pad = paddingToMultiple(height, width, sizeMultiple, minSize);
+  const paddedHeight = height + pad.top + pad.bottom;
+  const paddedWidth = width + pad.left + pad.right;
+  const tiles: Tile[] = [];
+  for (const y of axisTiles(paddedHeight, tile, ov)) {
+    for (const x of axisTiles(paddedWidth, tile, ov)) tiles.push({ index: tiles.length, y, x });
+  }
+  return { paddedHeight, paddedWidth, tileSize: tile, overlap: ov, tiles };
+}
+
+/** Feather weight of a tile-relative distance `d` from an inner edge with overlap `ov`. */
+function ramp(d: number, ov: number): number {
+  const margin = Math.floor(ov / 4);
+  return Math.min(1, Math.max(0, (d - margin + 0.5) / (ov - 2 * margin)));
+}
+
+/** Blending weights of every position along a tile's axis. */
+export function axisWeights(t: AxisTile): Float32Array {
+  const w = new Float32Array(t.size);
+  for (let i = 0; i < t.size; i++) {
+    let v = 1;
+    if (t.overlapBefore > 0) v = Math.min(v, ramp(i, t.overlapBefore));
+    if (t.overlapAfter > 0) v = Math.min(v, ramp(t.size - 1 - i, t.overlapAfter));
+    w[i] = v;
+  }
+  return w;
+}
+
+export interface TiledOptions {
+  mode: InferenceMode;
+  /** Tile side in pixels (rounded up to the generator's size multiple). */
+  tileSize: number;
+  /** Overlap between neighbouring tiles in pixels (rounded up likewise; ≤ tileSize / 2). */
+  overlap: number;
+  /** Called with (0, total) first, then after every tile. */
+  onProgress?: (done: number, total: number) => void;
+  /** Aborting stops before the next tile; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Translate `x` ([N, H, W, C]) tile by tile; resolves to [N, H, W, C_out]. */
+export async function translateTiled(net: Network, x: tf.Tensor4D, opts: TiledOptions): Promise<tf.Tensor4D> {
+  checkTranslatable(net, x);
+  opts.signal?.throwIfAborted();
+  const [batch, height, width] = x.shape;
+  const plan = planTiles(net, height, width, opts.tileSize, opts.overlap);
+  const { paddedHeight: ph, paddedWidth: pw } = plan;
+  const channels = net.spec.outChannels;
+  const total = plan.tiles.length;
+
+  const pad = paddingToMultiple(height, width, net.spec.sizeMultiple, net.spec.minSize);
+  const padded = reflectPad(x, pad);
+  const acc = new Float32Array(batch * ph * pw * channels);
+  const weightSum = new Float32Array(ph * pw);
+  try {
+    opts.onProgress?.(0, total);
+    for (const tile of plan.tiles) {
+      opts.signal?.throwIfAborted();
+      const { y: ty, x: tx } = tile;
+      const mode = { ...opts.mode, seed: opts.mode.seed === undefined ? undefined : opts.mode.seed + 7919 * tile.index };
+      const out = tf.tidy(() => {
+        const input = tf.slice(padded, [0, ty.origin, tx.origin, 0], [batch, ty.size, tx.size, x.shape[3]]);
+        return net.apply(input, { ...mode, updateRunningStats: false });
+      });
+      let values: Float32Array;
+      try {
+        values = (await out.data()) as Float32Array;
+      } finally {
+        out.dispose();
+      }
+      const wy = axisWeights(ty);
+      const wx = axisWeights(tx);
+      for (let i = 0; i < ty.size; i++) {
+        for (let j = 0; j < tx.size; j++) {
+          const w = wy[i] * wx[j];
+          if (w === 0) continue;
+          const p = (ty.origin + i) * pw + tx.origin + j;
+          weightSum[p] += w;
+          for (let n = 0; n < batch; n++) {
+            const src = ((n * ty.size + i) * tx.size + j) * channels;
+            const dst = (n * ph * pw + p) * channels;
+            for (let c = 0; c < channels; c++) acc[dst + c] += w * values[src + c];
+          }
+        }
+      }
+      opts.onProgress?.(tile.index + 1, total);
+      // Let an abort (or other work) in before the next tile.
+      await nextMacrotask();
+    }
+  } finally {
+    padded.dispose();
+  }
+
+  const out = new Float32Array(batch * height * width * channels);
+  for (let n = 0; n < batch; n++) {
+    for (let i = 0; i < height; i++) {
+      for (let j = 0; j < width; j++) {
+        const p = (i + pad.top) * pw + j + pad.left;
+        const w = weightSum[p];
+        if (!(w > 0)) throw new Error(`tile plan left pixel (${i}, ${j}) without weight`);
+        const src = (n * ph * pw + p) * channels;
+        const dst = ((n * height + i) * width + j) * channels;
+        for (let c = 0; c < channels; c++) out[dst + c] = acc[src + c] / w;
+      }
+    }
+  }
+  return tf.tensor4d(out, [batch, height, width, channels]);
+}

@@ -1,0 +1,116 @@
+/**
+ * The engine process: initialises the compute backend, then runs jobs sent by main
+ * (services/engine-host.ts) with progress and cancellation, off the main event loop. Runs
+ * as an Electron utilityProcess in the app and as a forked Node process in headless mode,
+ * the CLI and the tests; both speak the protocol in engine/jobs/index.ts.
+ */
+import type { BackendInfo } from '../../shared/backend';
+import { initBackend } from './backends/select';
+import type { EngineToMain, JobErrorCode, MainToEngine } from './jobs';
+import { jobRegistry } from './jobs/registry';
+
+/** The part of Electron's ParentPort the engine uses (typed here: the engine never imports electron). */
+interface ParentPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+interface MainPort {
+  send(message: EngineToMain): void;
+  onMessage(listener: (message: MainToEngine) => void): void;
+}
+
+/** Electron's utility process exposes process.parentPort; a forked Node child has process.send. */
+function connectToMain(): MainPort {
+  const parentPort = (process as { parentPort?: ParentPort }).parentPort;
+  if (parentPort) {
+    return {
+      send: (message) => parentPort.postMessage(message),
+      onMessage: (listener) => parentPort.on('message', (event) => listener(event.data as MainToEngine)),
+    };
+  }
+  const send = process.send?.bind(process);
+  if (!send) {
+    throw new Error('The engine process must be started by Atelier (it has no channel to the main process)');
+  }
+  // The parent is gone (crashed or killed): nothing left to work for.
+  process.on('disconnect', () => process.exit(0));
+  return {
+    send: (message) => {
+      if (process.connected) send(message);
+    },
+    onMessage: (listener) => process.on('message', (message) => listener(message as MainToEngine)),
+  };
+}
+
+const port = connectToMain();
+const running = new Map<string, AbortController>();
+
+function log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
+  port.send({ type: 'log', level, message });
+}
+
+function fail(id: string, code: JobErrorCode, message: string): void {
+  port.send({ type: 'error', id, error: { code, message } });
+}
+
+async function runJob(backendReady: Promise<BackendInfo>, id: string, kind: string, rawParams: unknown): Promise<void> {
+  const definition = jobRegistry.get(kind);
+  if (!definition) {
+    fail(id, 'unknown-job', `Unknown job kind "${kind}" (known: ${[...jobRegistry.keys()].join(', ')})`);
+    return;
+  }
+  const parsed = definition.params.safeParse(rawParams);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(params)'}: ${i.message}`);
+    fail(id, 'invalid-payload', `Invalid parameters for job ${kind}: ${issues.join('; ')}`);
+    return;
+  }
+  // Registered before waiting for the backend, so a cancel that arrives meanwhile counts.
+  const controller = new AbortController();
+  running.set(id, controller);
+  try {
+    let backend: BackendInfo;
+    try {
+      backend = await backendReady;
+    } catch (err) {
+      throw new Error(`The compute backend failed to initialise: ${(err as Error).message}`);
+    }
+    controller.signal.throwIfAborted();
+    const result = await definition.run(parsed.data, {
+      signal: controller.signal,
+      backend,
+      progress: (done, total, message = '', data) =>
+        port.send({ type: 'progress', id, done, total, message, ...(data === undefined ? {} : { data }) }),
+      log,
+    });
+    if (controller.signal.aborted) fail(id, 'cancelled', `Job ${kind} was cancelled`);
+    else port.send({ type: 'result', id, result });
+  } catch (err) {
+    if (controller.signal.aborted) fail(id, 'cancelled', `Job ${kind} was cancelled`);
+    else fail(id, 'failed', err instanceof Error ? err.message : String(err));
+  } finally {
+    running.delete(id);
+  }
+}
+
+process.on('uncaughtException', (err) => {
+  log('error', `Engine crashed: ${err.stack ?? err.message}`);
+  process.exit(1);
+});
+
+// Jobs may arrive while the backend initialises; they wait for it.
+const backendReady = initBackend();
+
+port.onMessage((message) => {
+  if (message.type === 'job') {
+    void runJob(backendReady, message.id, message.kind, message.params);
+  } else if (message.type === 'cancel') {
+    running.get(message.id)?.abort();
+  }
+});
+
+backendReady.then(
+  (backend) => port.send({ type: 'status', state: 'ready', backend }),
+  (err: Error) => port.send({ type: 'status', state: 'failed', error: err.message }),
+);
