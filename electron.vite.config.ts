@@ -8,6 +8,12 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      // Dependencies stay in node_modules, except TF.js: its ESM files import each other
+      // without extensions (Node cannot load them), and the engine imports some of them
+      // directly (tfjs-core/dist/register_all_gradients), so the bundler resolves them.
+      externalizeDeps: {
+        exclude: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'],
+      },
       rollupOptions: {
         input: {
           index: resolve('src/main/electron/index.ts'),
@@ -29,7 +35,16 @@ export default defineConfig({
   },
   renderer: {
     root: 'src/renderer',
-    plugins: [react()],
+    plugins: [
+      react(),
+      {
+        // The dev server injects CSS as <style> elements, which index.html's CSP blocks;
+        // the built app links CSS files, so only `electron-vite dev` relaxes style-src.
+        name: 'atelier-dev-inline-styles',
+        apply: 'serve',
+        transformIndexHtml: (html: string) => html.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+      },
+    ],
     build: {
       outDir: 'out/renderer',
       rollupOptions: { input: { index: resolve('src/renderer/index.html') } },

@@ -9,19 +9,24 @@
 import type { z } from 'zod';
 import type { EventDef, RequestDef } from './api/define';
 import { appEvents, appRequests } from './api/app';
+import { datasetEvents, datasetRequests } from './api/dataset';
 import { engineEvents, engineRequests } from './api/engine';
 import { projectEvents, projectRequests } from './api/projects';
+import { translateRequests } from './api/translate';
 
 export const requests = {
   ...appRequests,
   ...projectRequests,
   ...engineRequests,
+  ...datasetRequests,
+  ...translateRequests,
 } satisfies Record<string, RequestDef>;
 
 export const events = {
   ...appEvents,
   ...projectEvents,
   ...engineEvents,
+  ...datasetEvents,
 } satisfies Record<string, EventDef>;
 
 export type Requests = typeof requests;

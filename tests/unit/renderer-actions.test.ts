@@ -4,11 +4,12 @@
  * bound to the shortcuts the app documents.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { createActionRegistry } from '../../src/renderer/src/actions';
+import { MENU } from '../../src/main/electron/menu';
+import { bindMenu, createActionRegistry } from '../../src/renderer/src/actions';
 import { formatShortcut, matchesShortcut, parseShortcut, type KeyEventLike } from '../../src/renderer/src/actions/keys';
 import { ActionRegistry, type Action } from '../../src/renderer/src/actions/registry';
 import { createClient } from '../../src/renderer/src/api/client';
-import type { Transport } from '../../src/renderer/src/api/transport';
+import type { ConnectionState, Transport } from '../../src/renderer/src/api/transport';
 import { createStore } from '../../src/renderer/src/state/store';
 import { createStudio } from '../../src/renderer/src/state/studio';
 
@@ -137,18 +138,24 @@ describe('ActionRegistry', () => {
   });
 });
 
-function idleTransport(): Transport {
-  return {
+/** A main that answers nothing but can push events. */
+function idleTransport() {
+  const listeners = new Map<string, (payload: unknown) => void>();
+  const transport: Transport = {
     platform: 'browser',
-    connection: createStore({ status: 'open' }),
+    connection: createStore<ConnectionState>({ status: 'open' }),
     invoke: async (name) => Promise.reject(new Error(`unexpected request ${name}`)),
-    on: () => () => {},
+    on: (name, listener) => {
+      listeners.set(name, listener);
+      return () => listeners.delete(name);
+    },
     close() {},
   };
+  return { transport, emit: (name: string, payload: unknown) => listeners.get(name)?.(payload) };
 }
 
 describe('the studio’s actions', () => {
-  const studio = () => createStudio(createClient(idleTransport()));
+  const studio = () => createStudio(createClient(idleTransport().transport));
 
   it.each([
     ['Control+1 goes to Dataset & Label', key('1', { ctrlKey: true }), 'dataset'],
@@ -202,5 +209,30 @@ describe('the studio’s actions', () => {
     expect(s.toasts.store.get()).toMatchObject([
       { kind: 'error', title: '“Run engine self-test” failed', message: 'unexpected request engine:selftest' },
     ]);
+  });
+
+  it('runs the action an Electron menu item names, and reports a name it does not know', async () => {
+    const main = idleTransport();
+    const s = createStudio(createClient(main.transport));
+    bindMenu(s.api, createActionRegistry(false), s);
+    main.emit('app:menu', { action: 'workspace.train' });
+    await vi.waitFor(() => expect(s.ui.get().workspace).toBe('train'));
+    main.emit('app:menu', { action: 'project.frobnicate' });
+    expect(s.toasts.store.get()).toMatchObject([
+      { kind: 'error', message: 'The menu asked for "project.frobnicate", which is not a command of this version' },
+    ]);
+  });
+
+  it('backs every application-menu entry with a registered action and the same shortcut', () => {
+    const actions = createActionRegistry(false);
+    const entries = MENU.flatMap((section) => section.entries).filter((e): e is Extract<typeof e, { action: string }> => 'action' in e);
+    expect(entries.length).toBeGreaterThan(0);
+    for (const entry of entries) {
+      const action = actions.get(entry.action);
+      expect(action, `menu entry "${entry.label}"`).toBeDefined();
+      if (entry.accelerator) {
+        expect(action!.shortcuts ?? [], `menu entry "${entry.label}"`).toContain(entry.accelerator.replace('CmdOrCtrl', 'Mod'));
+      }
+    }
   });
 });

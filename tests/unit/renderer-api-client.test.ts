@@ -249,7 +249,8 @@ describe('createApi', () => {
       async invoke(name: string, input: unknown) {
         calls.push([name, input]);
         if (name === 'project:open') {
-          throw Object.assign(new Error("Error invoking remote method 'project:open': Error: No atelier.json in /x"), { code: 'not-found' });
+          // What the preload rejects with: contextBridge would strip an Error down to its message.
+          throw { name: 'ApiError', code: 'not-found', message: 'No atelier.json in /x', details: { dir: '/x' } };
         }
         return { jobId: 'j9' };
       },
@@ -266,7 +267,8 @@ describe('createApi', () => {
     expect(createSocket).not.toHaveBeenCalled();
     await expect(api.invoke('engine:selftest', undefined)).resolves.toEqual({ jobId: 'j9' });
     const error = await api.invoke('project:open', { dir: '/x' }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'not-found', message: 'No atelier.json in /x', channel: 'project:open' });
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ code: 'not-found', message: 'No atelier.json in /x', channel: 'project:open', details: { dir: '/x' } });
 
     const seen: unknown[] = [];
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});

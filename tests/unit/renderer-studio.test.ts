@@ -9,7 +9,7 @@ import { ApiError } from '../../src/renderer/src/api/errors';
 import type { ConnectionState, Transport } from '../../src/renderer/src/api/transport';
 import { activeJob, latestJob } from '../../src/renderer/src/state/jobs';
 import { createStore } from '../../src/renderer/src/state/store';
-import { createStudio } from '../../src/renderer/src/state/studio';
+import { createStudio, SELFTEST_DEMO } from '../../src/renderer/src/state/studio';
 import { createToasts } from '../../src/renderer/src/state/toasts';
 
 const backend = { name: 'wasm' as const, device: 'CPU, 2 threads, SIMD', threads: 2, attempts: [] };
@@ -146,6 +146,7 @@ describe('studio: jobs', () => {
   it('shows progress, then cancelling, then cancelled with an info toast', async () => {
     const { main, studio } = withJobs();
     const jobId = await studio.runSelfTest();
+    expect(main.calls).toContainEqual(['engine:selftest', SELFTEST_DEMO]);
     expect(activeJob(studio.jobs.get())).toMatchObject({ jobId, kind: 'selftest', state: 'running' });
 
     main.emit('job:progress', { jobId, kind: 'selftest', done: 4, total: 20, message: 'step 4 of 20' });

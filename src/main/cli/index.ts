@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { version } from '../../../package.json';
 import { CliUsageError, type CliCommand, type CliContext } from './command';
 import { serveCommand } from './serve';
+import { inspectCommand } from './inspect';
+import { translateCommand } from './translate';
 
-export const commands: readonly CliCommand[] = [serveCommand];
+export const commands: readonly CliCommand[] = [serveCommand, translateCommand, inspectCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

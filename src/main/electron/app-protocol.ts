@@ -26,8 +26,9 @@ export async function handleAppRequest(request: Request, roots: AppProtocolRoots
   } catch {
     return text(400, 'Bad URL');
   }
-  // The raw path (before URL normalisation) where the platform kept it; decoded per segment.
-  const rawPath = rawPathOf(request.url) ?? url.pathname;
+  // Dot segments are already resolved within the host by the URL parser; what is left is
+  // decoded segment by segment and confined below.
+  const rawPath = url.pathname;
   let root: string | null;
   let rel: string;
   if (url.host === 'app') {
@@ -58,11 +59,6 @@ export async function handleAppRequest(request: Request, roots: AppProtocolRoots
   };
   if (request.method === 'HEAD') return new Response(null, { status: 200, headers });
   return new Response(Readable.toWeb(createReadStream(file)) as ReadableStream, { status: 200, headers });
-}
-
-function rawPathOf(url: string): string | null {
-  const match = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(\/[^?#]*)?/i.exec(url);
-  return match ? (match[1] ?? '/') : null;
 }
 
 function text(status: number, body: string): Response {

@@ -100,7 +100,7 @@ process.on('uncaughtException', (err) => {
 });
 
 // Jobs may arrive while the backend initialises; they wait for it.
-const backendReady = initBackend();
+const backendReady = initBackend({ log: (line) => log('info', line) });
 
 port.onMessage((message) => {
   if (message.type === 'job') {

@@ -27,6 +27,8 @@ export interface HeadlessServerOptions {
   port?: number;
   /** A fresh random token when absent. */
   token?: string;
+  /** Largest WebSocket frame accepted (default WS_MAX_MESSAGE_BYTES). */
+  maxMessageBytes?: number;
 }
 
 export interface HeadlessServer {
@@ -58,7 +60,7 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? WS_MAX_MESSAGE_BYTES });
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { path, query } = splitUrl(req.url ?? '/');

@@ -3,6 +3,8 @@ import type { EventName, EventPayload } from '../../shared/contract';
 import { ApiError } from './api-error';
 import { createApiHost, type ApiHost, type Handlers } from './api-host';
 import { userConfigDir } from './config-dir';
+import { createDatasetHandlers } from './dataset-handlers';
+import { TranslateService } from './translate';
 import { EngineHost, type EngineHostOptions, type EngineSpawner } from './engine-host';
 import { JobRunner } from './job-runner';
 import { createLogger, type Logger } from './log';
@@ -72,6 +74,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'engine:status': () => engine.status(),
     'engine:selftest': (params) => jobs.start('selftest', params ?? {}),
     'job:cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+    ...createDatasetHandlers({ projects, emit }),
+    ...new TranslateService({ projects, engine, jobs }).handlers(),
   };
   api = createApiHost(handlers);
   engine.start();

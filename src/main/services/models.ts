@@ -9,7 +9,7 @@
  * Ids are "models/<folder>" and "runs/<folder>", stable as long as the folder is.
  * Node only: architecture detection, which needs the networks module, is injected.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   Direction,
@@ -26,6 +26,9 @@ import {
   type ModelManifest,
   type StoredGeneratorOptions,
 } from '../engine/io/model-file';
+import { runDirections } from '../../shared/api/translate';
+import { trainOptionsSchema } from '../../shared/train-options';
+import { findCheckpoint } from '../engine/train/checkpoint';
 import { ApiError } from './api-error';
 import { safeSegments } from './path-confinement';
 import { PROJECT_LAYOUT } from './project-layout';
@@ -242,3 +245,31 @@ async function freeFolderName(parent: string, base: string): Promise<string> {
   }
 }
 
+
+/** The options file and checkpoint folder of a run (engine/train's run layout). */
+export const RUN_OPTIONS_FILE = 'options.json';
+export const RUN_CHECKPOINTS = 'checkpoints';
+
+/**
+ * A run's summary from its options.json, or null while it has no latest checkpoint (a
+ * run that has only just started). A folder without options.json is not a run: an error.
+ */
+export async function readRunSummary(dir: string): Promise<RunSummary | null> {
+  const path = join(dir, RUN_OPTIONS_FILE);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${path} not found: not a training run` : `cannot read ${path}: ${(err as Error).message}`);
+  }
+  const parsed = trainOptionsSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
+  }
+  const latest = await findCheckpoint(join(dir, RUN_CHECKPOINTS), 'latest');
+  if (!latest) return null;
+  const generators: RunSummary['generators'] = {};
+  for (const [direction, g] of Object.entries(runDirections(parsed.data))) generators[direction as Direction] = g;
+  return { name: parsed.data.name, kind: parsed.data.model, generators, created: latest.manifest.savedAt };
+}

@@ -5,6 +5,7 @@
  * can be cancelled (`job:cancel`) the moment it is stale.
  */
 import { z } from 'zod';
+import type { TrainOptions } from '../train-options';
 import { request } from './define';
 import { noInput } from './errors';
 
@@ -107,18 +108,19 @@ export type ImportModelInput = z.output<typeof importModelInputSchema>;
  */
 export const translateSourceSchema = z.union([
   z.strictObject({ path: filePath }),
-  z.strictObject({ png: z.string().min(1) }),
+  z.strictObject({ png: z.base64().min(1) }),
 ]);
 export type TranslateSource = z.output<typeof translateSourceSchema>;
 
 /**
- * The painted mask at the source's full size: 1 byte per pixel, 0 = keep the photo,
- * anything else = translate, run-length coded ((value, LEB128 length) pairs) and base64.
+ * The painted mask at the source's full size: 1 byte per pixel, row-major, 0 = keep the
+ * photo, 255 = translate (values between blend), zlib-compressed and base64-encoded.
  */
 export const maskSchema = z.strictObject({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
-  rle: z.string(),
+  encoding: z.literal('zlib'),
+  data: z.base64(),
 });
 export type MaskPayload = z.output<typeof maskSchema>;
 
@@ -215,6 +217,25 @@ export const batchResultSchema = z.object({
 });
 export type BatchResult = z.output<typeof batchResultSchema>;
 
+/**
+ * Which generator of a training run translates which way, from its options. The
+ * reference's networks map their input side to their output side: pix2pix's G maps
+ * real_A → fake_B, where real_A is the dataset's A side with --direction AtoB and its B
+ * side with BtoA; CycleGAN's G_A does the same and G_B maps back.
+ */
+export function runDirections(o: TrainOptions): Partial<
+  Record<Direction, { network: 'G' | 'G_A' | 'G_B'; netG: string; ngf: number; norm: TrainOptions['norm']; inputNc: number; outputNc: number; useDropout: boolean; initType: TrainOptions['init_type']; initGain: number }>
+> {
+  const base = { netG: o.netG, ngf: o.ngf, norm: o.norm, useDropout: !o.no_dropout, initType: o.init_type, initGain: o.init_gain };
+  const forward = o.direction;
+  const backward: Direction = forward === 'AtoB' ? 'BtoA' : 'AtoB';
+  if (o.model === 'pix2pix') return { [forward]: { ...base, inputNc: o.input_nc, outputNc: o.output_nc, network: 'G' } };
+  return {
+    [forward]: { ...base, inputNc: o.input_nc, outputNc: o.output_nc, network: 'G_A' },
+    [backward]: { ...base, inputNc: o.output_nc, outputNc: o.input_nc, network: 'G_B' },
+  };
+}
+
 const jobStarted = z.object({ jobId: z.string() });
 
 export const translateRequests = {
@@ -236,7 +257,7 @@ export const translateRequests = {
   'translate:open': request(
     z.union([
       z.strictObject({ path: filePath }),
-      z.strictObject({ name: z.string().min(1).max(255), base64: z.string().min(1) }),
+      z.strictObject({ name: z.string().min(1).max(255), data: z.base64().min(1) }),
     ]),
     z.object({ path: z.string(), name: z.string(), width: z.number().int(), height: z.number().int() }),
     'Open a photo to translate: a path on disk, or bytes the user picked (stored under the project).',

@@ -39,14 +39,14 @@ export function paddedSize(n: number, multiple: number, min = 1): number {
 }
 
 /**
- * Padding that brings height × width to multiples of `multiple` (and at least `min`), split
- * as evenly as possible with the odd pixel at the bottom/right, so that the image stays centred
- * in the network's field of view.
+ * Padding that brings height × width to multiples of `multiple` (and at least `min`), all of
+ * it at the bottom and right. Keeping the top-left corner fixed keeps the network's
+ * down-sampling grid anchored to the image: a crop whose origin is a multiple of `multiple`
+ * is translated like the same region of the full image (away from borders), which is what
+ * makes tiles line up with whole-image translation.
  */
 export function paddingToMultiple(height: number, width: number, multiple: number, min = 1): Padding {
-  const dh = paddedSize(height, multiple, min) - height;
-  const dw = paddedSize(width, multiple, min) - width;
-  return { top: Math.floor(dh / 2), bottom: dh - Math.floor(dh / 2), left: Math.floor(dw / 2), right: dw - Math.floor(dw / 2) };
+  return { top: 0, bottom: paddedSize(height, multiple, min) - height, left: 0, right: paddedSize(width, multiple, min) - width };
 }
 
 /** Inverse of a padding: the [N, height, width, C] window at (top, left). */

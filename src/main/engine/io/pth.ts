@@ -182,7 +182,7 @@ function materializeStateDict(
   return out;
 }
 
-function isTensorDict(v: unknown): v is PickleDict {
+function isTensorDict(v: unknown): boolean {
   return v instanceof PickleDict && [...v.entries.values()].every((x) => x instanceof TensorRef);
 }
 
@@ -193,11 +193,11 @@ function selectStateDict(top: unknown, key: string | undefined): Array<[string, 
     const inner = top.entries.get(key);
     if (!top.entries.has(key)) throw new CheckpointFormatError(`the checkpoint has no key '${key}' (keys: ${describeKeys(top)})`);
     if (!isTensorDict(inner)) throw new CheckpointFormatError(`'${key}' is not a dict of tensors`);
-    dict = inner;
+    dict = inner as PickleDict;
   } else if (isTensorDict(top)) {
     dict = top;
   } else {
-    const nested = [...top.entries].filter(([, v]) => isTensorDict(v) && v.entries.size > 0);
+    const nested = [...top.entries].filter(([, v]) => isTensorDict(v) && (v as PickleDict).entries.size > 0);
     const named = nested.find(([k]) => k === 'state_dict');
     const only = nested.length === 1 ? nested[0] : undefined;
     const chosen = named ?? only;
@@ -235,8 +235,8 @@ export interface EncodePthOptions {
 /**
  * A state dict in the zip format that torch.load reads (PyTorch 1.6 and later, including
  * `weights_only=True`): pickle protocol 2 of an OrderedDict of `_rebuild_tensor_v2` calls,
- * one storage per tensor, `version` 3 and a `byteorder` record (read by PyTorch ≥ 2.1,
- * ignored by older versions).
+ * one storage per tensor, `version` 3 and a `byteorder` record ('little': PyTorch 2.x
+ * writes and reads it; 1.x ignores records it does not know).
  */
 export function encodePth(sd: StateDict, options: EncodePthOptions = {}): Uint8Array {
   const stem = options.stem ?? 'archive';

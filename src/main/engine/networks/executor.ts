@@ -5,6 +5,7 @@
  * BatchNorm batch statistics are handed back to it for the running-stat update.
  */
 import * as tf from '../tf';
+import { reflectionPad2d } from './reflection-pad';
 import type { BatchNormLayer, Layer, NetworkSpec } from './spec';
 
 export interface ForwardMode {
@@ -69,13 +70,13 @@ export function forward(spec: NetworkSpec, x: tf.Tensor4D, mode: ForwardMode, ct
         const y = tf.conv2dTranspose(h, w, [n, outH, outW, layer.outChannels], layer.stride, layer.padding === 0 ? 'valid' : layer.padding);
         return layer.bias ? tf.add(y, ctx.param(layer.bias.key)) : y;
       }
-      case 'reflectionPad': {
-        const p = layer.pad;
-        if (p >= h.shape[1] || p >= h.shape[2]) {
-          throw new Error(`${spec.className}: reflection padding by ${p} needs a feature map larger than ${h.shape[1]}×${h.shape[2]} (input too small)`);
+      case 'reflectionPad':
+        if (layer.pad >= h.shape[1] || layer.pad >= h.shape[2]) {
+          throw new Error(
+            `${spec.className}: reflection padding by ${layer.pad} needs a feature map larger than ${h.shape[1]}×${h.shape[2]} (input too small; at least ${spec.minSize}×${spec.minSize})`,
+          );
         }
-        return tf.mirrorPad(h, [[0, 0], [p, p], [p, p], [0, 0]], 'reflect');
-      }
+        return reflectionPad2d(h, layer.pad);
       case 'batchNorm':
         return batchNorm(layer, h);
       case 'instanceNorm': {

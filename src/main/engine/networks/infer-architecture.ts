@@ -77,8 +77,9 @@ function resnetCandidates(sd: StateDict): Candidate[] {
   const keys = [...sd.keys()];
   let nBlocks = 0;
   while (keys.some((k) => k.startsWith(`model.${10 + nBlocks}.conv_block.`))) nBlocks++;
-  // With Dropout(0.5) in the block, the second conv is conv_block.6 instead of conv_block.5.
-  const useDropout = nBlocks > 0 && sd.has('model.10.conv_block.6.weight');
+  // With Dropout(0.5) in the block, the second conv is conv_block.6 instead of conv_block.5
+  // (without dropout, a BatchNorm weight may sit at conv_block.6: only a kernel counts).
+  const useDropout = nBlocks > 0 && sd.get('model.10.conv_block.6.weight')?.shape.length === 4;
   const head = sd.get(`model.${10 + nBlocks + 7}.weight`);
   return NORMS.map((norm) => ({
     role: 'generator',

@@ -1,3 +1,4 @@
+import type { AtelierClient } from '../api/client';
 import type { Studio } from '../state/studio';
 import { engineActions } from './engine';
 import { paletteActions } from './palette';
@@ -11,4 +12,18 @@ export function createActionRegistry(isMac: boolean): ActionRegistry<Studio> {
     isMac,
     onError: (error, action, studio) => studio.reportError(error, `“${action.label.replace(/…$/, '')}” failed`),
   }).register(...workspaceActions, ...projectActions, ...engineActions, ...paletteActions);
+}
+
+/**
+ * Electron's application menu sends the id of the action an item stands for; it runs
+ * through the registry like a shortcut would, so menu and keyboard cannot disagree.
+ */
+export function bindMenu(api: AtelierClient, actions: ActionRegistry<Studio>, studio: Studio): () => void {
+  return api.on('app:menu', ({ action }) => {
+    if (!actions.get(action)) {
+      studio.reportError(new Error(`The menu asked for "${action}", which is not a command of this version`), 'Menu item failed');
+      return;
+    }
+    void actions.perform(action, studio);
+  });
 }

@@ -1,7 +1,8 @@
 import { events, type AtelierApi, type EventName } from '../../../shared/contract';
 import type { EventDef } from '../../../shared/api/define';
+import { WS_PATH, type AtelierBridge } from '../../../shared/transport';
 import type { Readable } from '../state/store';
-import { createIpcTransport, type PreloadBridge } from './ipc-transport';
+import { createIpcTransport } from './ipc-transport';
 import { projectFileUrl } from './project-file-url';
 import type { ConnectionState, Transport } from './transport';
 import { createWsTransport, type WebSocketFactory } from './ws-transport';
@@ -43,14 +44,14 @@ export function createClient(transport: Transport): AtelierClient {
 
 export interface ApiEnvironment {
   /** `window.atelier`, present when the Electron preload ran. */
-  bridge?: PreloadBridge;
+  bridge?: AtelierBridge;
   /** The page's location (headless mode connects to the same origin). */
   location?: { protocol: string; host: string };
   createSocket?: WebSocketFactory;
 }
 
 function browserEnvironment(): ApiEnvironment {
-  const g = globalThis as { atelier?: PreloadBridge; location?: Location; WebSocket?: typeof WebSocket };
+  const g = globalThis as { atelier?: AtelierBridge; location?: Location; WebSocket?: typeof WebSocket };
   return {
     bridge: g.atelier,
     location: g.location,
@@ -69,5 +70,5 @@ export function createApi(environment: ApiEnvironment = browserEnvironment()): A
     throw new Error('Atelier cannot reach its engine: no Electron preload and no WebSocket in this environment');
   }
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return createClient(createWsTransport({ url: `${scheme}//${location.host}/api/ws`, createSocket }));
+  return createClient(createWsTransport({ url: `${scheme}//${location.host}${WS_PATH}`, createSocket }));
 }

@@ -1,3 +1,5 @@
+import { APP_SCHEME, PROJECT_FILE_PREFIX } from '../../../shared/transport';
+
 /**
  * The URL a renderer <img> or Konva image uses for a file inside the open project:
  * Electron serves it through the `atelier://project/` protocol, the headless server
@@ -15,5 +17,5 @@ export function projectFileUrl(platform: 'electron' | 'browser', relativePath: s
   }
   if (segments.length === 0) throw new Error(`Project file path is empty ("${relativePath}")`);
   const encoded = segments.map(encodeURIComponent).join('/');
-  return platform === 'electron' ? `atelier://project/${encoded}` : `/project-file/${encoded}`;
+  return platform === 'electron' ? `${APP_SCHEME}://project/${encoded}` : `${PROJECT_FILE_PREFIX}${encoded}`;
 }

@@ -1,3 +1,4 @@
+import type { WsServerFrame } from '../../../shared/transport';
 import { createStore } from '../state/store';
 import { ApiError } from './errors';
 import type { ConnectionState, Transport } from './transport';
@@ -30,13 +31,8 @@ interface Pending {
   reject: (error: ApiError) => void;
 }
 
-/** Server → client frames of the headless protocol. */
-type ServerFrame =
-  | { type: 'result'; id: number; ok: true; value?: unknown }
-  | { type: 'result'; id: number; ok: false; error: { code: string; message: string; details?: unknown } }
-  | { type: 'event'; name: string; payload: unknown };
-
-function parseFrame(data: unknown): ServerFrame | undefined {
+/** A server frame with the fields the transport reads checked; undefined for anything else. */
+function parseFrame(data: unknown): WsServerFrame | undefined {
   if (typeof data !== 'string') return undefined;
   let frame: unknown;
   try {
@@ -46,11 +42,11 @@ function parseFrame(data: unknown): ServerFrame | undefined {
   }
   if (typeof frame !== 'object' || frame === null) return undefined;
   const f = frame as Record<string, unknown>;
-  if (f.type === 'event' && typeof f.name === 'string') return f as ServerFrame;
+  if (f.type === 'event' && typeof f.name === 'string') return f as unknown as WsServerFrame;
   if (f.type === 'result' && typeof f.id === 'number' && typeof f.ok === 'boolean') {
-    if (f.ok) return f as ServerFrame;
+    if (f.ok) return f as unknown as WsServerFrame;
     const error = f.error as Record<string, unknown> | undefined;
-    if (error && typeof error.code === 'string' && typeof error.message === 'string') return f as ServerFrame;
+    if (error && typeof error.code === 'string' && typeof error.message === 'string') return f as unknown as WsServerFrame;
   }
   return undefined;
 }
@@ -97,6 +93,11 @@ export function createWsTransport(options: WsTransportOptions): Transport {
       }
       if (frame.type === 'event') {
         for (const listener of [...(listeners.get(frame.name) ?? [])]) listener(frame.payload);
+        return;
+      }
+      if (frame.id === null) {
+        // The server could not read one of our frames; nothing can be matched to it.
+        console.warn('Atelier: the server rejected an unreadable frame', frame.ok ? undefined : frame.error.message);
         return;
       }
       const request = pending.get(frame.id);

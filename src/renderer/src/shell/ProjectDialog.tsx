@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import { describeError } from '../api/errors';
 import { useStore } from '../state/store';
 import { Dialog } from './Dialog';
@@ -24,6 +24,11 @@ export function ProjectDialog({ mode }: { mode: 'new' | 'open' }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const creating = mode === 'new';
+  const ids = useId();
+
+  useEffect(() => {
+    if (!creating) void studio.loadRecent();
+  }, [creating, studio]);
 
   async function run(task: () => Promise<unknown>) {
     setBusy(true);
@@ -60,14 +65,18 @@ export function ProjectDialog({ mode }: { mode: 'new' | 'open' }) {
   return (
     <Dialog title={creating ? 'New project' : 'Open project'} onClose={() => studio.closeDialog()}>
       <form className="form" onSubmit={submit} noValidate>
-        <label className="field">
-          <span className="field__label">Project folder</span>
-          <span className="field__row">
+        <div className="field">
+          <label className="field__label" htmlFor={`${ids}-dir`}>
+            Project folder
+          </label>
+          <div className="field__row">
             <input
+              id={`${ids}-dir`}
               className="input mono"
               value={dir}
               onChange={(e) => setDir(e.target.value)}
               placeholder={platform === 'electron' ? 'Choose or type a folder' : '/home/me/projects/facades'}
+              aria-describedby={`${ids}-dir-hint`}
               spellCheck={false}
               autoComplete="off"
               data-autofocus
@@ -77,24 +86,27 @@ export function ProjectDialog({ mode }: { mode: 'new' | 'open' }) {
                 Browse…
               </button>
             )}
-          </span>
-          <span className="field__hint">
+          </div>
+          <span id={`${ids}-dir-hint`} className="field__hint">
             {creating
               ? 'A path on the machine Atelier runs on. The folder is created if missing; it must not hold a project already.'
               : 'A folder that holds an atelier.json.'}
           </span>
-        </label>
+        </div>
         {creating && (
-          <label className="field">
-            <span className="field__label">Name</span>
+          <div className="field">
+            <label className="field__label" htmlFor={`${ids}-name`}>
+              Name
+            </label>
             <input
+              id={`${ids}-name`}
               className="input"
               value={name}
               onChange={(e) => setName(e.target.value)}
               placeholder={folderName(dir) || 'Defaults to the folder name'}
               maxLength={200}
             />
-          </label>
+          </div>
         )}
         {error && (
           <div className="form-error" role="alert">

@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { useStore } from '../state/store';
 import { useStudio } from './context';
 import { RecentProjects } from './RecentProjects';
@@ -6,6 +7,9 @@ import { RecentProjects } from './RecentProjects';
 export function StartPage() {
   const { studio, actions } = useStudio();
   const recent = useStore(studio.session, (s) => s.recent);
+  useEffect(() => {
+    void studio.loadRecent();
+  }, [studio]);
   return (
     <section className="empty" aria-labelledby="start-title">
       <h1 id="start-title">Welcome to Atelier</h1>

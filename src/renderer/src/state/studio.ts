@@ -4,7 +4,7 @@
  * shell never handles transport details, and the whole flow is testable without React.
  */
 import type { AppInfo } from '../../../shared/api/app';
-import { selftestResultSchema, type EngineStatus, type JobFinished } from '../../../shared/api/engine';
+import { selftestResultSchema, type EngineStatus, type JobFinished, type SelftestParams } from '../../../shared/api/engine';
 import type { ProjectInfo, RecentProject } from '../../../shared/api/projects';
 import type { AtelierClient } from '../api/client';
 import { describeError } from '../api/errors';
@@ -17,6 +17,8 @@ import { DEFAULT_WORKSPACE, type WorkspaceId } from './workspaces';
 export interface Session {
   /** False until the first app:info answer: the shell shows a neutral state meanwhile. */
   loaded: boolean;
+  /** Why the last full refresh failed, until one succeeds. */
+  loadError: string | null;
   info: AppInfo | null;
   project: ProjectInfo | null;
   recent: RecentProject[];
@@ -30,11 +32,17 @@ export interface Ui {
   dialog: Dialog;
 }
 
+/**
+ * The self-test the studio runs: paced to last a few seconds, so its progress and its
+ * Cancel button can be seen working (the engine's own default finishes in milliseconds).
+ */
+export const SELFTEST_DEMO: SelftestParams = { size: 64, steps: 40, stepDelayMs: 100 };
+
 /** After this many failed reconnects in a row the user is told, not just the status bar. */
 const RECONNECT_ATTEMPTS_BEFORE_TOAST = 4;
 
 export function createStudio(api: AtelierClient, options: { workspace?: WorkspaceId; toasts?: Toasts } = {}) {
-  const session = createStore<Session>({ loaded: false, info: null, project: null, recent: [], engine: null });
+  const session = createStore<Session>({ loaded: false, loadError: null, info: null, project: null, recent: [], engine: null });
   const jobs = createStore<Jobs>([]);
   const ui = createStore<Ui>({ workspace: options.workspace ?? DEFAULT_WORKSPACE, dialog: null });
   const toasts = options.toasts ?? createToasts();
@@ -46,30 +54,45 @@ export function createStudio(api: AtelierClient, options: { workspace?: Workspac
   }
 
   async function loadRecent() {
-    const { projects } = await api.invoke('project:recent', undefined);
-    patchSession({ recent: projects });
+    try {
+      const { projects } = await api.invoke('project:recent', undefined);
+      patchSession({ recent: projects });
+    } catch (error) {
+      reportError(error, 'Could not refresh the recent projects');
+    }
   }
 
+  // Bumped whenever an event or a command changes the project or the engine, so a slower
+  // refresh started earlier cannot overwrite newer state with what it read before.
+  let projectEpoch = 0;
+  let engineEpoch = 0;
+
   async function refresh() {
+    const epochs = { project: projectEpoch, engine: engineEpoch };
     try {
-      const [info, engine, recent] = await Promise.all([
-        api.invoke('app:info', undefined),
-        api.invoke('engine:status', undefined),
-        api.invoke('project:recent', undefined),
-      ]);
-      patchSession({ loaded: true, info, project: info.project, engine, recent: recent.projects });
+      const [info, engine] = await Promise.all([api.invoke('app:info', undefined), api.invoke('engine:status', undefined)]);
+      patchSession({
+        loaded: true,
+        loadError: null,
+        info,
+        ...(epochs.project === projectEpoch && { project: info.project }),
+        ...(epochs.engine === engineEpoch && { engine }),
+      });
     } catch (error) {
+      patchSession({ loadError: describeError(error) });
       reportError(error, 'Could not load the studio state');
     }
   }
 
-  function projectOpened(project: ProjectInfo) {
+  /** A project was opened or created (by this window's request or, as an event, by anyone). */
+  function projectChanged(project: ProjectInfo | null) {
+    projectEpoch += 1;
     patchSession({ project });
-    void loadRecent().catch((error) => reportError(error, 'Could not refresh the recent projects'));
   }
 
   function onEngineStatus(engine: EngineStatus) {
     const previous = session.get().engine;
+    engineEpoch += 1;
     patchSession({ engine });
     if (engine.state === 'crashed' && previous?.state !== 'crashed') {
       toasts.push({
@@ -130,10 +153,7 @@ export function createStudio(api: AtelierClient, options: { workspace?: Workspac
     /** Subscribes to main's events and loads the initial state; returns the unsubscribe. */
     connect(): () => void {
       const offs = [
-        api.on('project:changed', (project) => {
-          patchSession({ project });
-          if (project) void loadRecent().catch(() => {});
-        }),
+        api.on('project:changed', projectChanged),
         api.on('engine:status', onEngineStatus),
         api.on('job:progress', (progress) => jobs.set((all) => jobProgressed(all, progress))),
         api.on('job:finished', onJobFinished),
@@ -145,17 +165,18 @@ export function createStudio(api: AtelierClient, options: { workspace?: Workspac
 
     async createProject(dir: string, name?: string): Promise<ProjectInfo> {
       const project = await api.invoke('project:create', { dir, name: name || undefined });
-      projectOpened(project);
+      projectChanged(project);
       toasts.push({ kind: 'success', title: `Created project “${project.manifest.name}”`, message: project.root });
       return project;
     },
 
     async openProject(dir: string): Promise<ProjectInfo> {
       const project = await api.invoke('project:open', { dir });
-      projectOpened(project);
+      projectChanged(project);
       return project;
     },
 
+    /** Re-reads the recent projects; views that list them call it when they appear. */
     loadRecent,
 
     /** The native folder dialog (Electron only); null when the user dismissed it. */
@@ -164,8 +185,8 @@ export function createStudio(api: AtelierClient, options: { workspace?: Workspac
       return path;
     },
 
-    async runSelfTest(): Promise<string> {
-      const { jobId } = await api.invoke('engine:selftest', undefined);
+    async runSelfTest(params: SelftestParams = SELFTEST_DEMO): Promise<string> {
+      const { jobId } = await api.invoke('engine:selftest', params);
       jobs.set((all) => jobStarted(all, jobId, 'selftest'));
       return jobId;
     },

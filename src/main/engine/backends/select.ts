@@ -1,0 +1,141 @@
+/**
+ * Chooses the engine's compute backend. In order, each tried only if the previous ones
+ * fail:
+ *   tensorflow-gpu  @tensorflow/tfjs-node-gpu (optional dependency; only with a CUDA device)
+ *   tensorflow      @tensorflow/tfjs-node (optional dependency)
+ *   wasm            @tensorflow/tfjs-backend-wasm: XNNPACK, SIMD, threads where possible,
+ *                   plus the training kernels it lacks (./wasm-kernels)
+ *   cpu             @tensorflow/tfjs-backend-cpu (plain JavaScript; always there)
+ * Every attempt is kept in BackendInfo.attempts and logged with the reason it failed.
+ *
+ * `prefer` (or env ATELIER_BACKEND) forces one backend: then nothing else is tried, and its
+ * failure is an error.
+ */
+import { availableParallelism } from 'node:os';
+import type { BackendAttempt, BackendInfo, BackendName } from '../../../shared/backend';
+import * as tf from '../tf';
+import { detectCudaDevice } from './cuda-device';
+import { registerTrainingGradients } from './gradients';
+import { BackendUnavailable, isTensorflowPackageLoaded, loadTensorflowBackend } from './tfjs-node';
+import { initWasmBackend } from './wasm';
+import { registerWasmTrainingKernels } from './wasm-kernels';
+
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+export interface InitBackendOptions {
+  /** Use exactly this backend (overrides env ATELIER_BACKEND). */
+  prefer?: BackendName;
+  /** Compute threads for the wasm backend (default: env ATELIER_THREADS, else the logical cores). */
+  threads?: number;
+  /** Receives one line per attempt. */
+  log?: (line: string) => void;
+}
+
+function parseBackendName(value: string, source: string): BackendName {
+  if ((BACKEND_ORDER as readonly string[]).includes(value)) return value as BackendName;
+  throw new Error(`${source}: unknown backend '${value}' (expected one of ${BACKEND_ORDER.join(', ')})`);
+}
+
+function parseThreads(value: string, source: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${source}: threads must be a positive integer, got '${value}'`);
+  return n;
+}
+
+interface Chosen {
+  device: string;
+  threads?: number;
+}
+
+async function tryTensorflowGpu(): Promise<Chosen> {
+  const cuda = await detectCudaDevice();
+  if (!cuda.found) throw new BackendUnavailable(cuda.reason);
+  const { usingGpu } = await loadTensorflowBackend('@tensorflow/tfjs-node-gpu');
+  if (!usingGpu) {
+    throw new BackendUnavailable(
+      `libtensorflow found no usable CUDA device for ${cuda.name} (tfjs-node-gpu 4.x needs CUDA 11.2 and cuDNN 8.1)`,
+    );
+  }
+  return { device: `${cuda.name} (CUDA, TensorFlow)` };
+}
+
+async function tryTensorflow(): Promise<Chosen> {
+  // tfjs-node-gpu loaded without a usable GPU is TensorFlow on the CPU: keep it rather than
+  // loading a second libtensorflow.
+  const pkg = isTensorflowPackageLoaded('@tensorflow/tfjs-node-gpu') ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+  const { version } = await loadTensorflowBackend(pkg);
+  return { device: `CPU (TensorFlow, tfjs-node ${version}), ${availableParallelism()} logical cores` };
+}
+
+async function tryWasm(threads: number | undefined, log: (line: string) => void): Promise<Chosen> {
+  const init = await initWasmBackend(threads === undefined ? {} : { threads });
+  if (init.threadsNote) log(`wasm: ${init.threadsNote}`);
+  registerWasmTrainingKernels();
+  const plural = init.threads === 1 ? 'thread' : 'threads';
+  return { device: `CPU, ${init.threads} ${plural}, WebAssembly${init.simd ? ' SIMD' : ''} (XNNPACK)`, threads: init.threads };
+}
+
+async function tryCpu(): Promise<Chosen> {
+  const ok = await tf.setBackend('cpu');
+  if (!ok) throw new Error('the cpu backend failed to initialise');
+  return { device: 'CPU, 1 thread, JavaScript', threads: 1 };
+}
+
+/**
+ * Selects and initialises the backend; resolves with what runs and every attempt made.
+ * Rejects only when a forced backend fails (the cpu backend always works otherwise).
+ */
+export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  const log = opts.log ?? (() => {});
+  const envBackend = process.env.ATELIER_BACKEND;
+  const forced =
+    opts.prefer !== undefined
+      ? parseBackendName(opts.prefer, 'initBackend({ prefer })')
+      : envBackend
+        ? parseBackendName(envBackend, 'ATELIER_BACKEND')
+        : undefined;
+  const envThreads = process.env.ATELIER_THREADS;
+  const threads =
+    opts.threads !== undefined
+      ? parseThreads(String(opts.threads), 'initBackend({ threads })')
+      : envThreads
+        ? parseThreads(envThreads, 'ATELIER_THREADS')
+        : undefined;
+
+  // Gradient corrections apply to every backend, training or not.
+  registerTrainingGradients();
+
+  const attempts: BackendAttempt[] = [];
+  const candidates = forced ? [forced] : BACKEND_ORDER;
+  for (const name of candidates) {
+    try {
+      let chosen: Chosen;
+      switch (name) {
+        case 'tensorflow-gpu':
+          chosen = await tryTensorflowGpu();
+          break;
+        case 'tensorflow':
+          chosen = await tryTensorflow();
+          break;
+        case 'wasm':
+          chosen = await tryWasm(threads, log);
+          break;
+        case 'cpu':
+          chosen = await tryCpu();
+          break;
+      }
+      attempts.push({ backend: name, ok: true });
+      log(`backend ${name}: ${chosen.device}`);
+      return { name, device: chosen.device, ...(chosen.threads !== undefined ? { threads: chosen.threads } : {}), attempts };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      attempts.push({ backend: name, ok: false, reason });
+      log(`backend ${name} not used: ${reason}`);
+      if (forced) {
+        throw new Error(`backend '${name}' was requested (${opts.prefer !== undefined ? 'prefer' : 'ATELIER_BACKEND'}) but cannot be used: ${reason}`);
+      }
+    }
+  }
+  // Unreachable in practice: the cpu backend ships with the engine.
+  throw new Error(`no compute backend could be initialised: ${attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ')}`);
+}

@@ -1,0 +1,72 @@
+/**
+ * Conv2DBackpropFilter for the wasm backend, which does not have it (tfjs issue 8474):
+ * the filter gradient of every convolution in training.
+ *
+ *   dW[ky, kx, ci, co] = Σ_{n, i, j} x[n, i·sh + ky − padTop, j·sw + kx − padLeft, ci] · dy[n, i, j, co]
+ *
+ * is itself a convolution: over x with channels and batch swapped ([Cin, H, W, N]: the
+ * input channels become the batch, the batch becomes the contraction depth), with dy as the
+ * filter ([Ho, Wo, N, Cout]) dilated by the forward stride. Its output [Cin, kh, kw, Cout]
+ * transposes to the filter layout. XNNPACK runs that convolution; the rest are transposes.
+ */
+import * as tf from '../../tf';
+import { noteKernelRoute } from '../kernel-trace';
+import { conv2d, cropForConv, release, transpose, type Wasm } from './wasm-ops';
+
+export function conv2DBackpropFilter(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const backend = args.backend as Wasm;
+  const { x, dy } = args.inputs as tf.Conv2DBackpropFilterInputs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  noteKernelRoute('xnnpack-dilated-conv');
+
+  // NCHW is brought to NHWC first; the result is a filter either way.
+  const channelsFirst = tf.backend_util.convertConv2DDataFormat(dataFormat) === 'channelsFirst';
+  const xs = channelsFirst ? transpose(backend, x!, [0, 2, 3, 1]) : x!;
+  const dys = channelsFirst ? transpose(backend, dy!, [0, 2, 3, 1]) : dy!;
+
+  const info = tf.backend_util.computeConv2DInfo(
+    xs.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const [n, ho, wo, co] = dys.shape;
+  if (n !== info.batchSize || ho !== info.outHeight || wo !== info.outWidth || co !== info.outChannels) {
+    throw new Error(
+      `Conv2DBackpropFilter: dy has shape [${dys.shape}], the convolution of x [${xs.shape}] with a ` +
+        `[${filterShape}] filter gives [${info.outShape}]`,
+    );
+  }
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight, inWidth } = info;
+  const { top, left } = info.padInfo;
+  // The taps read x rows from −top to −top + (Ho − 1)·sh + kh − 1: zero-pad what lies outside
+  // x, crop what no tap reads.
+  const bottom = (info.outHeight - 1) * sh + kh - inHeight - top;
+  const right = (info.outWidth - 1) * sw + kw - inWidth - left;
+
+  const xT = transpose(backend, xs, [3, 1, 2, 0]); // [Cin, H, W, N]
+  const cropped = cropForConv(backend, xT, top, bottom, left, right);
+  const dyT = transpose(backend, dys, [1, 2, 0, 3]); // [Ho, Wo, N, Cout]
+  const dW = conv2d(backend, cropped.x, dyT, { dilations: [sh, sw], pad: cropped.pad }); // [Cin, kh, kw, Cout]
+  const out = transpose(backend, dW, [1, 2, 0, 3]);
+
+  release(backend, xT, dyT, dW);
+  if (cropped.x !== xT) release(backend, cropped.x);
+  if (xs !== x) release(backend, xs);
+  if (dys !== dy) release(backend, dys);
+  return out;
+}
+
+export const conv2DBackpropFilterConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter as tf.KernelFunc,
+};

@@ -1,0 +1,142 @@
+/**
+ * Conv2DBackpropInput for the wasm backend on XNNPACK. The backend has this kernel, but as
+ * a scalar loop nest on one thread (src/cc/kernels/Conv2DBackpropInput.cc), and training
+ * runs it twice per layer: for the input gradient of every convolution, and as the forward
+ * pass of every transposed convolution (the U-Net decoder, the ResNet generator's
+ * up-sampling).
+ *
+ *   dx[n, h, w, ci] = Σ dy[n, i, j, co] · W[ky, kx, ci, co]   over  i·sh + ky = h + padTop,
+ *                                                                 j·sw + kx = w + padLeft
+ *
+ * Sub-pixel decomposition: output rows with (h + padTop) mod sh = r only meet filter rows
+ * ky = r + sh·q, so for each phase (r, c) dx is a stride-1 correlation of dy with the
+ * sub-filter of those taps, flipped. All sh·sw phases read the same ⌈kh/sh⌉ × ⌈kw/sw⌉ window
+ * of dy, so their sub-filters stack along the output channels into one filter
+ * [Qh, Qw, Cout, sh·sw·Cin]: one XNNPACK convolution computes every phase, without the
+ * zeros a dilated-input formulation would multiply, and DepthToSpace interleaves the phases.
+ * A final slice removes the padding rows.
+ */
+import * as tf from '../../tf';
+import { noteKernelRoute } from '../kernel-trace';
+import {
+  conv2d,
+  cropForConv,
+  depthToSpace,
+  pad,
+  release,
+  reshape,
+  reverse,
+  slice,
+  transpose,
+  type Wasm,
+} from './wasm-ops';
+
+/**
+ * The phase filter [Qh, Qw, Cout, sh·sw·Cin] from W [kh, kw, Cin, Cout]: channel
+ * (r·sw + c)·Cin + ci at window position (a, b) holds W[r + sh·(Qh−1−a), c + sw·(Qw−1−b), ci, co]
+ * (zero where that tap lies beyond the filter).
+ */
+function phaseFilter(backend: Wasm, filter: tf.TensorInfo, sh: number, sw: number): tf.TensorInfo {
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  const qh = Math.ceil(kh / sh);
+  const qw = Math.ceil(kw / sw);
+  let w = filter;
+  if (qh * sh !== kh || qw * sw !== kw) {
+    w = pad(backend, filter, [[0, qh * sh - kh], [0, qw * sw - kw], [0, 0], [0, 0]]);
+  }
+  const taps = reshape(backend, w, [qh, sh, qw, sw, ci, co]); // tap ky = q·sh + r
+  const flipped = reverse(backend, taps, [0, 2]);
+  const stacked = transpose(backend, flipped, [0, 2, 5, 1, 3, 4]); // [Qh, Qw, Cout, sh, sw, Cin]
+  const out = reshape(backend, stacked, [qh, qw, co, sh * sw * ci]);
+  release(backend, taps, flipped, stacked);
+  if (w !== filter) release(backend, w);
+  return out;
+}
+
+function conv2DBackpropInputNHWC(
+  backend: Wasm,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  inputShape: [number, number, number, number],
+  attrs: tf.Conv2DBackpropInputAttrs,
+): tf.TensorInfo {
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const [n, ho, wo, co] = dy.shape;
+  if (n !== info.batchSize || ho !== info.outHeight || wo !== info.outWidth || co !== info.outChannels) {
+    throw new Error(
+      `Conv2DBackpropInput: dy has shape [${dy.shape}], a convolution of [${inputShape}] with a ` +
+        `[${filter.shape}] filter gives [${info.outShape}]`,
+    );
+  }
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight, inWidth, inChannels } = info;
+  const { top, left } = info.padInfo;
+  const qh = Math.ceil(kh / sh);
+  const qw = Math.ceil(kw / sw);
+  // Phase-grid rows m cover dx rows h with h + top = m·sh + r; the rows needed are
+  // m0 ≤ m < m1. Window row a of output row m reads dy[m − (Qh − 1) + a].
+  const m0 = Math.floor(top / sh);
+  const m1 = Math.ceil((top + inHeight) / sh);
+  const n0 = Math.floor(left / sw);
+  const n1 = Math.ceil((left + inWidth) / sw);
+  const cropped = cropForConv(backend, dy, qh - 1 - m0, m1 - info.outHeight, qw - 1 - n0, n1 - info.outWidth);
+
+  const w = phaseFilter(backend, filter, sh, sw);
+  const phases = conv2d(backend, cropped.x, w, { pad: cropped.pad }); // [N, m1 − m0, n1 − n0, sh·sw·Cin]
+  release(backend, w);
+  if (cropped.x !== dy) release(backend, cropped.x);
+
+  let full = phases;
+  if (sh > 1 || sw > 1) {
+    if (sh === sw) {
+      full = depthToSpace(backend, phases, sh);
+    } else {
+      const grid = reshape(backend, phases, [n, m1 - m0, n1 - n0, sh, sw, inChannels]);
+      const interleaved = transpose(backend, grid, [0, 1, 3, 2, 4, 5]);
+      full = reshape(backend, interleaved, [n, (m1 - m0) * sh, (n1 - n0) * sw, inChannels]);
+      release(backend, grid, interleaved);
+    }
+    release(backend, phases);
+  }
+  const rowStart = top - m0 * sh;
+  const colStart = left - n0 * sw;
+  if (rowStart === 0 && colStart === 0 && full.shape[1] === inHeight && full.shape[2] === inWidth) return full;
+  const dx = slice(backend, full, [0, rowStart, colStart, 0], [n, inHeight, inWidth, inChannels]);
+  release(backend, full);
+  return dx;
+}
+
+export function conv2DBackpropInput(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const backend = args.backend as Wasm;
+  const { dy, filter } = args.inputs as tf.Conv2DBackpropInputInputs;
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  noteKernelRoute('xnnpack-phase-conv');
+  if (tf.backend_util.convertConv2DDataFormat(attrs.dataFormat) === 'channelsLast') {
+    return conv2DBackpropInputNHWC(backend, dy!, filter!, attrs.inputShape, attrs);
+  }
+  // NCHW: compute in NHWC between two transposes.
+  const [n, c, h, w] = attrs.inputShape;
+  const dyNHWC = transpose(backend, dy!, [0, 2, 3, 1]);
+  const dxNHWC = conv2DBackpropInputNHWC(backend, dyNHWC, filter!, [n, h, w, c], attrs);
+  const dx = transpose(backend, dxNHWC, [0, 3, 1, 2]);
+  release(backend, dyNHWC, dxNHWC);
+  return dx;
+}
+
+export const conv2DBackpropInputConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropInput,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropInput as tf.KernelFunc,
+};

@@ -1,0 +1,51 @@
+/**
+ * Kernels registered for the wasm backend so that it can train pix2pix and CycleGAN.
+ * Which kernels those are was established by running both models' training steps
+ * (forward, tf.variableGrads, Adam) with every kernel traced (tests/bench/wasm-probe.ts):
+ *   missing:   Conv2DBackpropFilter (every convolution's filter gradient)
+ *   too slow:  Conv2DBackpropInput (single-threaded scalar loops in the package; every
+ *              convolution's input gradient and every transposed convolution)
+ * Every other kernel of those steps is the package's own.
+ */
+import * as tf from '../../tf';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+
+export interface WasmTrainingKernel {
+  config: tf.KernelConfig;
+  /** Why it is registered: the package lacks it, or its own version is replaced. */
+  reason: 'missing' | 'replaces-slow';
+}
+
+export const WASM_TRAINING_KERNELS: readonly WasmTrainingKernel[] = [
+  { config: conv2DBackpropFilterConfig, reason: 'missing' },
+  { config: conv2DBackpropInputConfig, reason: 'replaces-slow' },
+];
+
+/** The package's own kernels that ours replaced, to restore them. */
+const replaced = new Map<string, tf.KernelConfig>();
+
+/** Registers the kernels above for 'wasm' (idempotent). */
+export function registerWasmTrainingKernels(): void {
+  for (const { config } of WASM_TRAINING_KERNELS) {
+    const current = tf.getKernel(config.kernelName, 'wasm');
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    if (current) {
+      replaced.set(config.kernelName, current);
+      tf.unregisterKernel(config.kernelName, 'wasm');
+    }
+    tf.registerKernel(config);
+  }
+}
+
+/** Puts the package's kernels back (benchmarks compare both). */
+export function unregisterWasmTrainingKernels(): void {
+  for (const { config } of WASM_TRAINING_KERNELS) {
+    const current = tf.getKernel(config.kernelName, 'wasm');
+    if (current?.kernelFunc !== config.kernelFunc) continue;
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    const original = replaced.get(config.kernelName);
+    if (original) tf.registerKernel(original);
+    replaced.delete(config.kernelName);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The wasm backend's own kernels, called directly on TensorInfos from inside another
+ * kernel (the way TF.js backends compose kernels: no tape, no engine bookkeeping). Each
+ * call returns a new TensorInfo owned by the caller, who releases it with `release`.
+ */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '../../tf';
+
+export type Wasm = BackendWasm;
+
+function run(name: string, backend: Wasm, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo {
+  // Looked up per call, so that a kernel trace sees these inner calls too.
+  const config = tf.getKernel(name, 'wasm');
+  if (!config) throw new Error(`kernel '${name}' is not registered for backend 'wasm'`);
+  return config.kernelFunc({ inputs, attrs, backend }) as tf.TensorInfo;
+}
+
+export function release(backend: Wasm, ...infos: tf.TensorInfo[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+export function transpose(backend: Wasm, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
+  return run(tf.Transpose, backend, { x }, { perm });
+}
+
+export function reshape(backend: Wasm, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+  return run(tf.Reshape, backend, { x }, { shape });
+}
+
+export function reverse(backend: Wasm, x: tf.TensorInfo, dims: number[]): tf.TensorInfo {
+  return run(tf.Reverse, backend, { x }, { dims });
+}
+
+export function slice(backend: Wasm, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
+  return run(tf.Slice, backend, { x }, { begin, size });
+}
+
+export function pad(backend: Wasm, x: tf.TensorInfo, paddings: Array<[number, number]>): tf.TensorInfo {
+  return run(tf.PadV2, backend, { x }, { paddings, constantValue: 0 });
+}
+
+export function depthToSpace(backend: Wasm, x: tf.TensorInfo, blockSize: number): tf.TensorInfo {
+  return run(tf.DepthToSpace, backend, { x }, { blockSize, dataFormat: 'NHWC' });
+}
+
+/** XNNPACK's NHWC convolution (no bias, no activation). */
+export function conv2d(
+  backend: Wasm,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  opts: { strides?: [number, number]; dilations?: [number, number]; pad: 'valid' | tf.backend_util.ExplicitPadding },
+): tf.TensorInfo {
+  const attrs: tf.Conv2DAttrs = {
+    strides: opts.strides ?? [1, 1],
+    dilations: opts.dilations ?? [1, 1],
+    pad: opts.pad,
+    dataFormat: 'NHWC',
+  };
+  return run(tf.Conv2D, backend, { x, filter }, attrs as unknown as tf.NamedAttrMap);
+}
+
+/**
+ * Spatial margins for a convolution over an NHWC tensor: positive amounts become the
+ * convolution's explicit zero padding (XNNPACK pads without a copy), negative ones crop rows
+ * or columns first. `x` is returned as is when nothing is cropped, so callers compare
+ * before releasing.
+ */
+export function cropForConv(
+  backend: Wasm,
+  x: tf.TensorInfo,
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
+): { x: tf.TensorInfo; pad: 'valid' | tf.backend_util.ExplicitPadding } {
+  let t = x;
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+    const [n, h, w, c] = t.shape as [number, number, number, number];
+    const cropTop = Math.max(0, -top);
+    const cropLeft = Math.max(0, -left);
+    const height = h - cropTop - Math.max(0, -bottom);
+    const width = w - cropLeft - Math.max(0, -right);
+    if (height <= 0 || width <= 0) throw new Error(`cannot crop [${t.shape}] by (${top}, ${bottom}, ${left}, ${right})`);
+    t = slice(backend, t, [0, cropTop, cropLeft, 0], [n, height, width, c]);
+  }
+  const pt = Math.max(0, top);
+  const pb = Math.max(0, bottom);
+  const pl = Math.max(0, left);
+  const pr = Math.max(0, right);
+  const pad: 'valid' | tf.backend_util.ExplicitPadding =
+    pt || pb || pl || pr ? [[0, 0], [pt, pb], [pl, pr], [0, 0]] : 'valid';
+  return { x: t, pad };
+}

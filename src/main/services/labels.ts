@@ -1,0 +1,173 @@
+/**
+ * Label-map files. Each labelled item has two PNGs under labels/: `<id>.png`, the colour
+ * image (RGB, exact palette colours, what pix2pix trains on), and `<id>.ids.png`, 8-bit
+ * grey holding class ids (what segmentation tools read). The ids are the source of truth;
+ * the colour image is derived from them with the palette, so it cannot hold a colour
+ * outside the palette. Each file is written atomically (temp file, fsync, rename).
+ */
+import { join } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
+import sharp, { type OutputInfo } from 'sharp';
+import type { DatasetItem } from '../../shared/api/dataset';
+import { paletteIdMask, paletteRgbaLut, type Palette } from '../../shared/palettes';
+import { writeFileAtomic } from '../util/atomic-write';
+import { ApiError } from './api-error';
+import { PROJECT_LAYOUT } from './project-layout';
+
+export const labelFiles = (itemId: string) => ({
+  color: `${PROJECT_LAYOUT.labels}/${itemId}.png`,
+  ids: `${PROJECT_LAYOUT.labels}/${itemId}.ids.png`,
+});
+
+/** Throw unless every id is a class of the palette; the error names the first bad pixel. */
+export function checkIds(ids: Uint8Array, width: number, palette: Palette, what: string): void {
+  const mask = paletteIdMask(palette);
+  for (let i = 0; i < ids.length; i++) {
+    if (!mask[ids[i]!]) {
+      throw new ApiError(
+        'invalid-payload',
+        `${what}: pixel (${i % width}, ${Math.floor(i / width)}) holds class id ${ids[i]}, which palette "${palette.id}" does not have`,
+      );
+    }
+  }
+}
+
+/** The colour image of a label map: three bytes per pixel, the palette colour of each id. */
+export function colorize(ids: Uint8Array, palette: Palette): Buffer {
+  const lut = paletteRgbaLut(palette);
+  // One 32-bit store per pixel, then drop alpha in libvips: much faster than byte stores.
+  const rgba = new Uint32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) rgba[i] = lut[ids[i]!]!;
+  return Buffer.from(rgba.buffer);
+}
+
+async function encodePngs(ids: Uint8Array, width: number, height: number, palette: Palette) {
+  // Label maps are long runs: fast zlib settings give small files quickly.
+  const png = { compressionLevel: 3, adaptiveFiltering: false } as const;
+  const [idsPng, colorPng] = await Promise.all([
+    // 'b-w' makes the PNG single-channel grey; sharp would write raw one-band input as RGB.
+    sharp(Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength), { raw: { width, height, channels: 1 } })
+      .toColourspace('b-w')
+      .png(png)
+      .toBuffer(),
+    sharp(colorize(ids, palette), { raw: { width, height, channels: 4 } })
+      .removeAlpha()
+      .png(png)
+      .toBuffer(),
+  ]);
+  return { idsPng, colorPng };
+}
+
+/**
+ * Write both PNGs of an item's label map. The ids file goes first: it is what the editor
+ * loads, so a crash between the two writes loses nothing that was painted.
+ */
+export async function writeLabelFiles(
+  root: string,
+  itemId: string,
+  width: number,
+  height: number,
+  ids: Uint8Array,
+  palette: Palette,
+): Promise<{ color: number; ids: number }> {
+  if (ids.length !== width * height) {
+    throw new ApiError('invalid-payload', `label map of item ${itemId}: ${ids.length} ids for ${width}×${height} pixels`);
+  }
+  checkIds(ids, width, palette, `label map of item ${itemId}`);
+  const files = labelFiles(itemId);
+  const { idsPng, colorPng } = await encodePngs(ids, width, height, palette);
+  await writeFileAtomic(join(root, files.ids), idsPng);
+  await writeFileAtomic(join(root, files.color), colorPng);
+  return { color: colorPng.byteLength, ids: idsPng.byteLength };
+}
+
+/** The class ids of an item's saved label map. */
+export async function readLabelIds(root: string, item: DatasetItem): Promise<Uint8Array> {
+  if (!item.label) throw new ApiError('not-found', `item ${item.id} (${item.name}) has no label map`);
+  const path = join(root, item.label.ids);
+  let out: { data: Buffer; info: OutputInfo };
+  try {
+    out = await sharp(path, { failOn: 'warning' }).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw new ApiError('failed', `cannot read label map ${path}: ${(err as Error).message}`, { path });
+  }
+  if (out.info.width !== item.width || out.info.height !== item.height) {
+    throw new ApiError(
+      'failed',
+      `label map ${path} is ${out.info.width}×${out.info.height} but its photo is ${item.width}×${item.height}`,
+      { path },
+    );
+  }
+  return new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);
+}
+
+/** Ids as sent over the API: zlib, base64. */
+export function encodeIds(ids: Uint8Array): string {
+  return deflateSync(ids, { level: 1 }).toString('base64');
+}
+
+export function decodeIds(data: string, width: number, height: number, what: string): Uint8Array {
+  const n = width * height;
+  let raw: Buffer;
+  try {
+    // The bound stops a small payload from inflating into gigabytes.
+    raw = inflateSync(Buffer.from(data, 'base64'), { maxOutputLength: n + 1 });
+  } catch (err) {
+    throw new ApiError('invalid-payload', `${what}: the label data is not valid zlib for ${width}×${height} (${(err as Error).message})`);
+  }
+  if (raw.length !== n) {
+    throw new ApiError('invalid-payload', `${what}: got ${raw.length} class ids, expected ${n} for ${width}×${height}`);
+  }
+  return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+export interface LabelHost {
+  root(): string;
+  item(id: string): Promise<DatasetItem>;
+  palette(): Promise<Palette>;
+  /** Record the saved label files and the new state on the item. */
+  labelSaved(id: string, state: 'in-progress' | 'labelled' | undefined, when: Date): Promise<DatasetItem>;
+}
+
+/** Load and save label maps for the editor. Saves of one item run one after another. */
+export class LabelService {
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly host: LabelHost) {}
+
+  async load(itemId: string): Promise<{ width: number; height: number; encoding: 'zlib'; data: string } | null> {
+    const item = await this.host.item(itemId);
+    if (!item.label) return null;
+    const ids = await readLabelIds(this.host.root(), item);
+    return { width: item.width, height: item.height, encoding: 'zlib', data: encodeIds(ids) };
+  }
+
+  save(input: {
+    itemId: string;
+    width: number;
+    height: number;
+    data: string;
+    state?: 'in-progress' | 'labelled';
+  }): Promise<{ item: DatasetItem; bytes: { color: number; ids: number } }> {
+    const run = async () => {
+      const item = await this.host.item(input.itemId);
+      if (input.width !== item.width || input.height !== item.height) {
+        throw new ApiError(
+          'invalid-payload',
+          `label map of ${item.name} must be ${item.width}×${item.height} (its photo's size), got ${input.width}×${input.height}`,
+        );
+      }
+      const ids = decodeIds(input.data, input.width, input.height, `label map of ${item.name}`);
+      const bytes = await writeLabelFiles(this.host.root(), item.id, item.width, item.height, ids, await this.host.palette());
+      return { item: await this.host.labelSaved(item.id, input.state, new Date()), bytes };
+    };
+    const prev = this.chains.get(input.itemId) ?? Promise.resolve();
+    const next = prev.then(run, run);
+    const settled = next.catch(() => undefined);
+    this.chains.set(input.itemId, settled);
+    void settled.then(() => {
+      if (this.chains.get(input.itemId) === settled) this.chains.delete(input.itemId);
+    });
+    return next;
+  }
+}

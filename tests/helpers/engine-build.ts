@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfigFromFile } from 'electron-vite';
+import { build } from 'vite';
+import { repoRoot } from './paths';
+
+/** The packages electron.vite.config.ts bundles into out/main instead of leaving external. */
+async function bundledDependencies(): Promise<string[]> {
+  const { config } = await loadConfigFromFile({ command: 'build', mode: 'production' }, undefined, repoRoot, 'silent');
+  const externalize = config.main?.build?.externalizeDeps;
+  return typeof externalize === 'object' ? (externalize.exclude ?? []) : [];
+}
+
+/**
+ * Bundle the engine process (src/main/engine/worker.ts) as electron-vite builds
+ * out/main/engine.js — ESM, with the same dependencies bundled and the rest left in
+ * node_modules — into a fresh folder under .atelier-tmp, so tests fork the real engine
+ * without `npm run build`. Returns the bundle's path.
+ */
+export async function buildEngineForTests(): Promise<string> {
+  const outDir = join(repoRoot, '.atelier-tmp', `engine-${process.pid}-${Date.now()}`);
+  await build({
+    configFile: false,
+    root: repoRoot,
+    logLevel: 'warn',
+    ssr: { noExternal: await bundledDependencies() },
+    build: {
+      ssr: join(repoRoot, 'src/main/engine/worker.ts'),
+      outDir,
+      emptyOutDir: true,
+      minify: false,
+      target: 'node20',
+      rollupOptions: { output: { format: 'es', entryFileNames: 'engine.js' } },
+    },
+  });
+  const entry = join(outDir, 'engine.js');
+  if (!existsSync(entry)) throw new Error(`engine build produced no ${entry}`);
+  return entry;
+}

@@ -1,0 +1,133 @@
+/**
+ * Backend selection: the order, the reasons recorded for each backend passed over, forcing
+ * one (option or ATELIER_BACKEND), and the wasm backend with its threads.
+ */
+import { createRequire } from 'node:module';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startKernelTrace } from '../../src/main/engine/backends/kernel-trace';
+import { BACKEND_ORDER, initBackend } from '../../src/main/engine/backends/select';
+import { wasmBinaryDir } from '../../src/main/engine/backends/wasm';
+import * as tf from '../../src/main/engine/tf';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+function installed(pkg: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const savedEnv = { backend: process.env.ATELIER_BACKEND, threads: process.env.ATELIER_THREADS };
+afterEach(() => {
+  for (const [key, value] of [['ATELIER_BACKEND', savedEnv.backend], ['ATELIER_THREADS', savedEnv.threads]] as const) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+describe('initBackend', () => {
+  it('forces the cpu backend with prefer', async () => {
+    const lines: string[] = [];
+    const info = await initBackend({ prefer: 'cpu', log: (l) => lines.push(l) });
+    expect(info).toMatchObject({ name: 'cpu', threads: 1, attempts: [{ backend: 'cpu', ok: true }] });
+    expect(tf.getBackend()).toBe('cpu');
+    expect(lines).toEqual(['backend cpu: CPU, 1 thread, JavaScript']);
+  });
+
+  it('forces a backend with ATELIER_BACKEND, and prefer overrides it', async () => {
+    process.env.ATELIER_BACKEND = 'cpu';
+    expect((await initBackend()).name).toBe('cpu');
+    process.env.ATELIER_BACKEND = 'no-such-backend';
+    await expect(initBackend()).rejects.toThrow(
+      `ATELIER_BACKEND: unknown backend 'no-such-backend' (expected one of ${BACKEND_ORDER.join(', ')})`,
+    );
+    expect((await initBackend({ prefer: 'cpu' })).name).toBe('cpu');
+  });
+
+  it('rejects bad thread counts with the value', async () => {
+    await expect(initBackend({ prefer: 'cpu', threads: 0 })).rejects.toThrow("threads must be a positive integer, got '0'");
+    process.env.ATELIER_THREADS = 'many';
+    await expect(initBackend({ prefer: 'cpu' })).rejects.toThrow("ATELIER_THREADS: threads must be a positive integer, got 'many'");
+  });
+
+  it('fails a forced tfjs-node with the reason when the package is absent', async () => {
+    if (installed('@tensorflow/tfjs-node')) {
+      expect((await initBackend({ prefer: 'tensorflow' })).name).toBe('tensorflow');
+    } else {
+      await expect(initBackend({ prefer: 'tensorflow' })).rejects.toThrow(
+        "backend 'tensorflow' was requested (prefer) but cannot be used: @tensorflow/tfjs-node is not installed",
+      );
+    }
+  });
+
+  it('tries the backends in order, logging why each one before the chosen was passed over', async () => {
+    const lines: string[] = [];
+    const info = await initBackend({ threads: 2, log: (l) => lines.push(l) });
+    expect(info.attempts.map((a) => a.backend)).toEqual(BACKEND_ORDER.slice(0, info.attempts.length));
+    const failed = info.attempts.filter((a) => !a.ok);
+    expect(info.attempts.at(-1)).toEqual({ backend: info.name, ok: true });
+    for (const a of failed) {
+      expect(a.reason, a.backend).toBeTruthy();
+      expect(lines).toContain(`backend ${a.backend} not used: ${a.reason}`);
+    }
+    if (!installed('@tensorflow/tfjs-node') && !installed('@tensorflow/tfjs-node-gpu')) {
+      expect(info.name).toBe('wasm');
+      expect(failed.find((a) => a.backend === 'tensorflow')?.reason).toBe('@tensorflow/tfjs-node is not installed');
+      // With or without a GPU, tfjs-node-gpu is not there to use it.
+      expect(failed.find((a) => a.backend === 'tensorflow-gpu')?.reason).toMatch(/not installed|no NVIDIA|CUDA/);
+    }
+  });
+});
+
+describe('the wasm backend', () => {
+  it('loads its binaries from the installed package', () => {
+    for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+      expect(existsSync(join(wasmBinaryDir(), f)), f).toBe(true);
+    }
+  });
+
+  it('runs the threaded SIMD build with the threads asked for, and computes what cpu computes', async () => {
+    const info = await initBackend({ prefer: 'wasm', threads: 2 });
+    expect(info).toMatchObject({ name: 'wasm', threads: 2 });
+    expect(info.device).toBe('CPU, 2 threads, WebAssembly SIMD (XNNPACK)');
+    const x = tf.tensor4d(Float32Array.from({ length: 2 * 17 * 17 * 8 }, (_, i) => Math.sin(i)), [2, 17, 17, 8]);
+    const w = tf.tensor4d(Float32Array.from({ length: 3 * 3 * 8 * 16 }, (_, i) => Math.cos(i)), [3, 3, 8, 16]);
+    const onWasm = tf.conv2d(x, w, 2, 'same').dataSync();
+    await tf.setBackend('cpu');
+    const onCpu = tf.conv2d(x, w, 2, 'same').dataSync();
+    await tf.setBackend('wasm');
+    let worst = 0;
+    for (let i = 0; i < onCpu.length; i++) worst = Math.max(worst, Math.abs(onWasm[i]! - onCpu[i]!));
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('records which kernel ran where, and through which route, when traced', async () => {
+    await initBackend({ prefer: 'wasm', threads: 2 });
+    const trace = startKernelTrace();
+    try {
+      const x = tf.variable(tf.ones([1, 8, 8, 2]));
+      const w = tf.variable(tf.ones([4, 4, 2, 3]));
+      const { grads } = tf.variableGrads(() => tf.sum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1)) as tf.Scalar);
+      Object.values(grads).forEach((g) => g.dispose());
+      x.dispose();
+      w.dispose();
+    } finally {
+      trace.stop();
+    }
+    const records = trace.records();
+    const find = (kernel: string, parent?: string) => records.find((r) => r.kernel === kernel && r.parent === parent);
+    expect(find('Conv2D')).toMatchObject({ backend: 'wasm', impl: 'tfjs', calls: 1 });
+    expect(find('Conv2DBackpropFilter')).toMatchObject({ backend: 'wasm', impl: 'xnnpack-dilated-conv', calls: 1 });
+    expect(find('Conv2DBackpropInput')).toMatchObject({ backend: 'wasm', impl: 'xnnpack-phase-conv', calls: 1 });
+    // The XNNPACK convolutions the rewritten kernels run, seen from inside them.
+    expect(find('Conv2D', 'Conv2DBackpropFilter')?.calls).toBe(1);
+    expect(find('Conv2D', 'Conv2DBackpropInput')?.calls).toBe(1);
+    expect(trace.format()).toMatch(/Conv2DBackpropFilter\s+xnnpack-dilated-conv\s+1 calls/);
+    // Stopping restores the kernels: no more records.
+    tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([2, 2, 1, 1]), 1, 'valid'));
+    expect(trace.records()).toEqual(records);
+  });
+});

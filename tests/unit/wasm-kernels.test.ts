@@ -1,0 +1,262 @@
+/**
+ * The kernels registered for the wasm backend against the cpu backend's (the reference
+ * implementation of TF.js), on shapes drawn at random and on the layer shapes of the
+ * reference networks; then a whole training step of a small conv net on both backends.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/main/engine/backends/select';
+import { WASM_TRAINING_KERNELS } from '../../src/main/engine/backends/wasm-kernels';
+import * as tf from '../../src/main/engine/tf';
+
+const REL_TOL = 1e-4;
+
+/** mulberry32: reproducible random numbers for shapes and values. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomValues(random: () => number, size: number): Float32Array {
+  return Float32Array.from({ length: size }, () => random() * 2 - 1);
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]!));
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  }
+  expect(Number.isFinite(worst), `${what}: finite`).toBe(true);
+  expect(worst / Math.max(scale, 1e-12), `${what}: max |wasm − cpu| / max |cpu|`).toBeLessThanOrEqual(REL_TOL);
+}
+
+type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+
+interface ConvCase {
+  name: string;
+  batch: number;
+  height: number;
+  width: number;
+  inChannels: number;
+  outChannels: number;
+  kernel: [number, number];
+  strides: [number, number];
+  pad: Pad;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** The shapes the generators and discriminators use, and corners of the geometry. */
+const namedCases: ConvCase[] = [
+  { name: 'U-Net down, k4 s2 p1', batch: 1, height: 16, width: 16, inChannels: 3, outChannels: 8, kernel: [4, 4], strides: [2, 2], pad: 1 },
+  { name: 'U-Net down, batch 2, odd size', batch: 2, height: 9, width: 11, inChannels: 5, outChannels: 4, kernel: [4, 4], strides: [2, 2], pad: 1 },
+  { name: 'ResNet stem, k7 valid', batch: 1, height: 13, width: 12, inChannels: 3, outChannels: 6, kernel: [7, 7], strides: [1, 1], pad: 'valid' },
+  { name: 'ResNet down, k3 s2 p1', batch: 2, height: 10, width: 9, inChannels: 4, outChannels: 8, kernel: [3, 3], strides: [2, 2], pad: 1 },
+  { name: 'ResNet block, k3 valid', batch: 1, height: 8, width: 8, inChannels: 8, outChannels: 8, kernel: [3, 3], strides: [1, 1], pad: 'valid' },
+  { name: 'PatchGAN last, k4 s1 p1', batch: 3, height: 6, width: 7, inChannels: 7, outChannels: 1, kernel: [4, 4], strides: [1, 1], pad: 1 },
+  { name: 'same, stride 2, odd size', batch: 2, height: 7, width: 9, inChannels: 3, outChannels: 5, kernel: [3, 3], strides: [2, 2], pad: 'same' },
+  { name: 'same, even kernel', batch: 1, height: 8, width: 6, inChannels: 2, outChannels: 3, kernel: [4, 2], strides: [1, 1], pad: 'same' },
+  { name: 'valid, stride leaves rows unread', batch: 1, height: 9, width: 10, inChannels: 2, outChannels: 3, kernel: [4, 3], strides: [2, 2], pad: 'valid' },
+  { name: 'explicit, asymmetric', batch: 2, height: 7, width: 6, inChannels: 3, outChannels: 2, kernel: [3, 2], strides: [2, 1], pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
+  { name: 'padding beyond the kernel', batch: 1, height: 5, width: 5, inChannels: 2, outChannels: 2, kernel: [2, 2], strides: [1, 1], pad: 3 },
+  { name: '1×1, stride 2', batch: 2, height: 7, width: 8, inChannels: 4, outChannels: 6, kernel: [1, 1], strides: [2, 2], pad: 'valid' },
+  { name: 'stride 3, k5', batch: 1, height: 11, width: 13, inChannels: 1, outChannels: 1, kernel: [5, 5], strides: [3, 3], pad: 2 },
+  { name: 'strides 1×2', batch: 1, height: 6, width: 9, inChannels: 3, outChannels: 4, kernel: [3, 4], strides: [1, 2], pad: 'same' },
+  { name: 'ceil rounding', batch: 1, height: 8, width: 8, inChannels: 2, outChannels: 3, kernel: [3, 3], strides: [2, 2], pad: 0, dimRoundingMode: 'ceil' },
+  { name: 'NCHW', batch: 2, height: 7, width: 6, inChannels: 3, outChannels: 4, kernel: [3, 3], strides: [2, 2], pad: 1, dataFormat: 'NCHW' },
+];
+
+function randomCases(count: number, seed: number): ConvCase[] {
+  const random = rng(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const cases: ConvCase[] = [];
+  for (let i = 0; i < count; i++) {
+    const kernel: [number, number] = [int(1, 5), int(1, 5)];
+    const strides: [number, number] = [int(1, 2), int(1, 2)];
+    const padKinds: Pad[] = [
+      'same',
+      'valid',
+      int(0, 2),
+      [[0, 0], [int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)], [0, 0]],
+    ];
+    cases.push({
+      name: `random #${i}`,
+      batch: int(1, 3),
+      height: kernel[0] + int(0, 7),
+      width: kernel[1] + int(0, 7),
+      inChannels: int(1, 8),
+      outChannels: int(1, 8),
+      kernel,
+      strides,
+      pad: padKinds[int(0, 3)]!,
+    });
+  }
+  return cases;
+}
+
+const allCases = [...namedCases, ...randomCases(24, 7)];
+
+/** x shape (in the case's data format) and the forward output shape dy has. */
+function shapes(c: ConvCase): { xShape: [number, number, number, number]; dyShape: [number, number, number, number]; filterShape: [number, number, number, number] } {
+  const filterShape: [number, number, number, number] = [c.kernel[0], c.kernel[1], c.inChannels, c.outChannels];
+  const nhwc: [number, number, number, number] = [c.batch, c.height, c.width, c.inChannels];
+  const info = tf.backend_util.computeConv2DInfo(nhwc, filterShape, c.strides, 1, c.pad, c.dimRoundingMode, false, 'channelsLast');
+  const [n, ho, wo, co] = info.outShape;
+  const nchw = c.dataFormat === 'NCHW';
+  return {
+    xShape: nchw ? [n, c.inChannels, c.height, c.width] : nhwc,
+    dyShape: nchw ? [n, co, ho, wo] : [n, ho, wo, co],
+    filterShape,
+  };
+}
+
+async function onBackend(name: string, f: () => tf.Tensor): Promise<Float32Array> {
+  await tf.setBackend(name);
+  const t = f();
+  const values = (await t.data()) as Float32Array;
+  t.dispose();
+  return values;
+}
+
+beforeAll(async () => {
+  // One thread: the test compares numbers, and the machines running it share their cores.
+  const info = await initBackend({ prefer: 'wasm', threads: 1 });
+  expect(info.name).toBe('wasm');
+});
+
+describe('the training kernels are registered for wasm', () => {
+  it('every kernel in WASM_TRAINING_KERNELS is the one the registry returns', () => {
+    for (const { config } of WASM_TRAINING_KERNELS) {
+      expect(tf.getKernel(config.kernelName, 'wasm')?.kernelFunc, config.kernelName).toBe(config.kernelFunc);
+    }
+  });
+});
+
+describe.each(allCases)('$name', (c) => {
+  const { xShape, dyShape, filterShape } = shapes(c);
+  const random = rng(1000 + allCases.indexOf(c));
+  const x = randomValues(random, xShape.reduce((a, b) => a * b));
+  const dy = randomValues(random, dyShape.reduce((a, b) => a * b));
+  const filter = randomValues(random, filterShape.reduce((a, b) => a * b));
+  const attrs = {
+    strides: c.strides,
+    pad: c.pad,
+    dataFormat: c.dataFormat ?? 'NHWC',
+    ...(c.dimRoundingMode ? { dimRoundingMode: c.dimRoundingMode } : {}),
+  };
+
+  it(`Conv2DBackpropFilter x [${xShape}] dy [${dyShape}]`, async () => {
+    const run = () =>
+      tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: tf.tensor4d(x, xShape), dy: tf.tensor4d(dy, dyShape) }, {
+        ...attrs,
+        filterShape,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const expected = await onBackend('cpu', () => tf.tidy(run));
+    const actual = await onBackend('wasm', () => tf.tidy(run));
+    expectClose(actual, expected, 'dW');
+  });
+
+  it(`Conv2DBackpropInput dy [${dyShape}] → [${xShape}]`, async () => {
+    const run = () =>
+      tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, filterShape) }, {
+        ...attrs,
+        inputShape: xShape,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const expected = await onBackend('cpu', () => tf.tidy(run));
+    const actual = await onBackend('wasm', () => tf.tidy(run));
+    expectClose(actual, expected, 'dx');
+  });
+});
+
+describe('shape errors name the shapes', () => {
+  it('Conv2DBackpropFilter with a dy that does not fit x', async () => {
+    await tf.setBackend('wasm');
+    expect(() =>
+      tf.tidy(() =>
+        tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: tf.zeros([1, 8, 8, 2]), dy: tf.zeros([1, 5, 4, 3]) }, {
+          strides: 2,
+          pad: 1,
+          dataFormat: 'NHWC',
+          filterShape: [4, 4, 2, 3],
+        } as unknown as tf.NamedAttrMap),
+      ),
+    ).toThrow(/dy has shape \[1,5,4,3\].*\[1,4,4,3\]/);
+  });
+});
+
+/**
+ * A small encoder–decoder with the reference's layer types: reflection pad + conv k7,
+ * conv k4 s2 p1, instance norm, leaky ReLU, transposed conv k3 s2 p1 (output_padding 1),
+ * batch statistics, concat skip, tanh; losses L1 + MSE; then one Adam update.
+ */
+function trainingStep(values: Record<string, Float32Array>, shapes: Record<string, number[]>): Record<string, Float32Array> {
+  return tf.tidy(() => {
+    const vars = Object.fromEntries(
+      Object.keys(shapes).filter((k) => k.startsWith('w')).map((k) => [k, tf.variable(tf.tensor(values[k]!, shapes[k]!), true, `${k}_${tf.getBackend()}_${Math.random()}`)]),
+    ) as Record<string, tf.Variable>;
+    const input = tf.tensor4d(values.input!, shapes.input as [number, number, number, number]);
+    const target = tf.tensor4d(values.target!, shapes.target as [number, number, number, number]);
+    const net = (x: tf.Tensor4D): tf.Tensor4D => {
+      const p = tf.mirrorPad(x, [[0, 0], [3, 3], [3, 3], [0, 0]], 'reflect');
+      const h0 = tf.conv2d(p, vars.w0 as tf.Tensor4D, 1, 'valid');
+      const m0 = tf.moments(h0, [1, 2], true);
+      const n0 = tf.leakyRelu(tf.mul(tf.sub(h0, m0.mean), tf.rsqrt(tf.add(m0.variance, 1e-5))), 0.2);
+      const h1 = tf.conv2d(n0, vars.w1 as tf.Tensor4D, 2, 1);
+      const m1 = tf.moments(h1, [0, 1, 2]);
+      const n1 = tf.relu(tf.mul(tf.sub(h1, m1.mean), tf.rsqrt(tf.add(m1.variance, 1e-5))));
+      const [n, hh, ww] = n1.shape;
+      const up = tf.conv2dTranspose(n1, vars.w2 as tf.Tensor4D, [n, hh * 2, ww * 2, 4], 2, 1);
+      const cat = tf.concat([up, n0], 3);
+      return tf.tanh(tf.conv2d(cat, vars.w3 as tf.Tensor4D, 1, 'same'));
+    };
+    const { value, grads } = tf.variableGrads(() => {
+      const out = net(input);
+      return tf.add(tf.mean(tf.abs(tf.sub(out, target))), tf.mean(tf.square(tf.sub(out, target)))) as tf.Scalar;
+    });
+    const result: Record<string, Float32Array> = { loss: value.dataSync() as Float32Array };
+    for (const [k, g] of Object.entries(grads)) result[`grad:${k.split('_')[0]}`] = g.dataSync() as Float32Array;
+    // Adam (β1 0.5, as the reference trains), first step.
+    const lr = 2e-4;
+    for (const [k, v] of Object.entries(vars)) {
+      const g = grads[v.name]!;
+      const m = tf.mul(g, 0.5);
+      const s = tf.mul(tf.square(g), 0.001);
+      v.assign(tf.sub(v, tf.mul(tf.div(tf.div(m, 0.5), tf.add(tf.sqrt(tf.div(s, 0.001)), 1e-8)), lr)));
+      result[`updated:${k}`] = v.dataSync() as Float32Array;
+      v.dispose();
+    }
+    return result;
+  });
+}
+
+describe('a conv net training step', () => {
+  it('gives the same loss, gradients and updated weights on wasm as on cpu', async () => {
+    const random = rng(42);
+    const shapes: Record<string, number[]> = {
+      input: [2, 10, 10, 3],
+      target: [2, 10, 10, 3],
+      w0: [7, 7, 3, 4],
+      w1: [4, 4, 4, 6],
+      w2: [3, 3, 4, 6],
+      w3: [3, 3, 8, 3],
+    };
+    const values = Object.fromEntries(
+      Object.entries(shapes).map(([k, s]) => [k, randomValues(random, s.reduce((a, b) => a * b)).map((v) => (k.startsWith('w') ? v * 0.3 : v))]),
+    );
+    await tf.setBackend('cpu');
+    const expected = trainingStep(values, shapes);
+    await tf.setBackend('wasm');
+    const actual = trainingStep(values, shapes);
+    expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+    expect(Object.keys(actual).filter((k) => k.startsWith('grad:'))).toHaveLength(4);
+    for (const key of Object.keys(expected)) expectClose(actual[key]!, expected[key]!, key);
+  });
+});
