@@ -38,7 +38,8 @@ if (!existsSync(join(root, 'out', 'main', 'cli.js'))) {
 
 const electron = electronBinary();
 if (electron) {
-  run(electron, [join(root, 'out', 'main', 'index.js'), ...args]);
+  // The app folder: Electron reads package.json (name, version, main → out/main/index.js).
+  run(electron, [root, ...args]);
 } else {
   console.log(
     "atelier: Electron's binary is missing (its download failed or was skipped during npm install; run `npm install` " +

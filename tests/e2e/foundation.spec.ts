@@ -163,7 +163,7 @@ test('keyboard: Ctrl+1/2/3 switch workspaces, Ctrl+K and F1 list every command w
   await expect(palette).toBeHidden();
   await page.keyboard.press('F1');
   await expect(palette).toBeVisible();
-  await palette.getByRole('combobox').fill('go to trn');
+  await palette.getByRole('combobox').fill('train');
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: 'Train' })).toBeVisible();
 

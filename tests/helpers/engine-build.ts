@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFromFile } from 'electron-vite';
 import { build } from 'vite';
@@ -33,6 +33,8 @@ export async function buildEngineForTests(): Promise<string> {
       rollupOptions: { output: { format: 'es', entryFileNames: 'engine.js' } },
     },
   });
+  // Removed when the test process ends (the forked engines have loaded it by then).
+  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
   const entry = join(outDir, 'engine.js');
   if (!existsSync(entry)) throw new Error(`engine build produced no ${entry}`);
   return entry;

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handleAppRequest } from '../../src/main/electron/app-protocol';
 import { MENU, menuTemplate } from '../../src/main/electron/menu';
 import { longJobCheck, QuitGuard } from '../../src/main/electron/quit-guard';
-import { isAllowedNavigation, isTrustedSenderUrl, secureWebPreferences } from '../../src/main/electron/security';
+import { isAllowedNavigation, isAllowedRequestUrl, isTrustedSenderUrl, secureWebPreferences } from '../../src/main/electron/security';
 
 describe('window security options', () => {
   it('isolate and sandbox the renderer with no Node integration', () => {
@@ -42,6 +42,18 @@ describe('IPC sender check', () => {
   it('trusts the dev server origin only when one is configured', () => {
     expect(isTrustedSenderUrl('http://localhost:5173/index.html', 'http://localhost:5173')).toBe(true);
     expect(isTrustedSenderUrl('http://localhost:5174/index.html', 'http://localhost:5173')).toBe(false);
+  });
+
+  it('loads no remote content: only atelier:, data: and blob: (and the dev server in dev)', () => {
+    for (const url of ['atelier://app/assets/main.js', 'atelier://project/dataset/a.png', 'data:image/png;base64,AA==', 'blob:atelier://app/1234']) {
+      expect(isAllowedRequestUrl(url), url).toBe(true);
+    }
+    for (const url of ['https://fonts.example/font.woff2', 'http://127.0.0.1:8080/', 'file:///etc/passwd', 'ws://evil.example/', 'not a url']) {
+      expect(isAllowedRequestUrl(url), url).toBe(false);
+    }
+    expect(isAllowedRequestUrl('http://localhost:5173/src/main.tsx', 'http://localhost:5173')).toBe(true);
+    expect(isAllowedRequestUrl('ws://localhost:5173/', 'http://localhost:5173')).toBe(true);
+    expect(isAllowedRequestUrl('http://localhost:5174/', 'http://localhost:5173')).toBe(false);
   });
 
   it('allows no navigation away from the app page', () => {

@@ -1,14 +1,17 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { commands, runCli } from '../../src/main/cli/index';
 import { parseServeArgs } from '../../src/main/cli/serve';
 import { startHeadlessServer, type HeadlessServer } from '../../src/main/headless/server';
 import { isAllowedHost, isLoopback } from '../../src/main/headless/host-check';
 import { createAppServices, type AppServices } from '../../src/main/services/app-services';
 import { forkEngineSpawner } from '../../src/main/services/engine-spawner-fork';
+import { ProjectService } from '../../src/main/services/projects';
+import { RecentProjects } from '../../src/main/services/recent-projects';
 import type { WsServerFrame } from '../../src/shared/transport';
 import { buildEngineForTests } from '../helpers/engine-build';
 
@@ -21,7 +24,7 @@ interface Reply {
 /** A raw HTTP GET: the path is sent exactly as given (no client-side normalisation of ..). */
 function get(server: HeadlessServer, path: string, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: server.port, path, method: 'GET', headers }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port: server.port, path, method: 'GET', headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
@@ -37,6 +40,7 @@ let services: AppServices;
 let server: HeadlessServer;
 let cookie: string;
 let origin: string;
+let engineEntry: string;
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'atelier-headless-'));
@@ -49,7 +53,7 @@ beforeAll(async () => {
   services = createAppServices({
     platform: 'browser',
     version: '0.0.0-test',
-    spawner: forkEngineSpawner(await buildEngineForTests()),
+    spawner: forkEngineSpawner((engineEntry = await buildEngineForTests())),
     configDir: join(home, 'config'),
   });
   server = await startHeadlessServer({
@@ -92,6 +96,49 @@ describe('launch', () => {
     expect(isLoopback('::1')).toBe(true);
     expect(isLoopback('0.0.0.0')).toBe(false);
     expect(isLoopback('192.168.1.5')).toBe(false);
+  });
+});
+
+describe('atelier serve', () => {
+  it('prints one line with the URL, opens --project, serves it, and stops on SIGINT', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const project = join(home, 'cli-project');
+    await new ProjectService({ recent: new RecentProjects(join(home, 'other-config')) }).create(project, 'From the CLI');
+    const running = runCli(['serve', '--no-open', '--port', '0', '--project', project], {
+      mainDir: dirname(engineEntry),
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+    });
+    const line = await until(() => out[0]);
+    const match = /^Atelier is running at (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([\w-]{43}))$/.exec(line);
+    expect(match, line).not.toBeNull();
+    const cli = { port: Number(match![2]), token: match![3] } as HeadlessServer;
+    expect(err).toContain(`warning: the renderer is not built (${join(dirname(engineEntry), '..', 'renderer')}/index.html missing); run \`npm run build\``);
+    const res = await get(cli, '/project-file/atelier.json', { Authorization: `Bearer ${cli.token}` });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).name).toBe('From the CLI');
+
+    process.emit('SIGINT', 'SIGINT');
+    await expect(running).resolves.toBe(0);
+    expect(out).toHaveLength(1);
+    expect(err).toContain('Received SIGINT; stopping (cancelling jobs, stopping the engine)');
+    await expect(get(cli, '/')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('refuses bad options with the usage, and a project folder that is not one', async () => {
+    const err: string[] = [];
+    const io = { mainDir: dirname(engineEntry), out: () => undefined, err: (l: string) => err.push(l) };
+    expect(await runCli(['serve', '--port', 'x'], io)).toBe(2);
+    expect(err.join('\n')).toMatch(/--port must be an integer[\s\S]*Usage: atelier serve/);
+    expect(await runCli(['serve', '--no-open', '--project', home], io)).toBe(1);
+    expect(err[err.length - 1]).toMatch(/^Cannot open project: .* is not an Atelier project: atelier.json is missing/);
+    expect(await runCli(['frobnicate'], io)).toBe(2);
+    expect(err[err.length - 1]).toMatch(/^Unknown command "frobnicate". Commands: serve, /);
+  });
+
+  it('lists every command under the name its module declares', async () => {
+    for (const entry of commands) expect((await entry.load()).name).toBe(entry.name);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { History } from '../../src/renderer/src/canvas/history';
 import { LabelMap, TILE } from '../../src/renderer/src/canvas/label-map';
-import { rleDecode, rleEncode } from '../../src/renderer/src/canvas/rle';
+import { rleDecode, rleEncode } from '../../src/shared/rle';
 
 /** Byte equality without vitest's element-wise diffing (slow on large arrays). */
 const same = (a: Uint8Array, b: Uint8Array | undefined) => !!b && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);

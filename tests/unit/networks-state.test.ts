@@ -11,6 +11,7 @@ import {
   defineG,
   generatorSpec,
   inferArchitecture,
+  networkFromStateDict,
   type DiscriminatorOptions,
   type GeneratorOptions,
 } from '../../src/main/engine/networks';
@@ -241,6 +242,18 @@ describe('inferArchitecture', () => {
     const got = inferArchitecture(net.stateDict());
     expect(got.role).toBe('discriminator');
     expect(got.options).toEqual({ ...o, nLayersD: o.netD === 'pixel' ? 3 : o.nLayersD });
+    net.dispose();
+  });
+
+  test('networkFromStateDict builds and loads the recognised network', () => {
+    const source = defineG(G({ netG: 'unet_32', norm: 'batch', inputNc: 2 }), { seed: 4 });
+    const sd = source.stateDict();
+    const { net, architecture } = networkFromStateDict(sd);
+    expect(architecture.options).toMatchObject({ netG: 'unet_32', norm: 'batch', inputNc: 2, ngf: 4 });
+    const x = tf.randomUniform([1, 32, 64, 2]) as tf.Tensor4D;
+    const diff = tf.max(tf.abs(tf.sub(net.apply(x, { training: false, dropout: false }), source.apply(x, { training: false, dropout: false }))));
+    expect(diff.dataSync()[0]).toBe(0);
+    source.dispose();
     net.dispose();
   });
 

@@ -29,7 +29,7 @@ describe('BatchNorm', () => {
   // PixelDiscriminator: conv(bias) → LeakyReLU → conv → BatchNorm (net.3) → LeakyReLU → conv.
   const preNorm = (net: ReturnType<typeof defineD>, x: tf.Tensor4D) =>
     tf.tidy(() => {
-      const h = tf.leakyRelu(tf.add(tf.conv2d(x, net.params.get('net.0.weight') as tf.Tensor4D, 1, 'valid'), net.params.get('net.0.bias')!), 0.2);
+      const h = tf.leakyRelu(tf.add(tf.conv2d(x, net.params.get('net.0.weight') as tf.Tensor4D, 1, 'valid'), net.params.get('net.0.bias')!), 0.2) as tf.Tensor4D;
       return tf.conv2d(h, net.params.get('net.2.weight') as tf.Tensor4D, 1, 'valid');
     });
 
@@ -43,7 +43,7 @@ describe('BatchNorm', () => {
     const beta = net.params.get('net.3.bias')!;
     const expected = tf.tidy(() => {
       const normed = tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta);
-      return tf.conv2d(tf.leakyRelu(normed, 0.2), net.params.get('net.5.weight') as tf.Tensor4D, 1, 'valid');
+      return tf.conv2d(tf.leakyRelu(normed, 0.2) as tf.Tensor4D, net.params.get('net.5.weight') as tf.Tensor4D, 1, 'valid');
     });
 
     const y = net.apply(x, { training: true, dropout: false });
@@ -67,7 +67,7 @@ describe('BatchNorm', () => {
     const h = preNorm(net, x);
     const expected = tf.tidy(() => {
       const normed = tf.add(tf.mul(tf.div(tf.sub(h, rm), tf.sqrt(tf.add(rv, 1e-5))), net.params.get('net.3.weight')!), net.params.get('net.3.bias')!);
-      return tf.conv2d(tf.leakyRelu(normed, 0.2), net.params.get('net.5.weight') as tf.Tensor4D, 1, 'valid');
+      return tf.conv2d(tf.leakyRelu(normed, 0.2) as tf.Tensor4D, net.params.get('net.5.weight') as tf.Tensor4D, 1, 'valid');
     });
     expect(maxAbsDiff(net.apply(x, { training: false, dropout: false }), expected)).toBeLessThan(1e-5);
     net.apply(x, { training: true, dropout: false, updateRunningStats: false });

@@ -77,7 +77,7 @@ describe('studio: projects', () => {
     const studio = createStudio(main.client);
     studio.connect();
     await vi.waitFor(() => expect(studio.session.get().loaded).toBe(true));
-    expect(studio.session.get()).toMatchObject({ project: null, recent: [], engine: { state: 'ready', backend } });
+    expect(studio.session.get()).toMatchObject({ project: null, loadError: null, engine: { state: 'ready', backend } });
   });
 
   it('creates a project, opens it, and lists it as recent', async () => {
@@ -87,6 +87,7 @@ describe('studio: projects', () => {
 
     const project = await studio.createProject('/tmp/p/facades', 'Facades');
     await flush();
+    await studio.loadRecent();
 
     expect(main.calls).toContainEqual(['project:create', { dir: '/tmp/p/facades', name: 'Facades' }]);
     expect(studio.session.get().project).toEqual(project);
@@ -111,6 +112,23 @@ describe('studio: projects', () => {
       message: 'No atelier.json in /tmp/nowhere',
     });
     expect(studio.session.get().project?.root).toBe('/tmp/p/a');
+  });
+
+  it('keeps why loading failed, and clears it when a retry succeeds', async () => {
+    const handlers = baseHandlers();
+    const info = handlers['app:info'];
+    handlers['app:info'] = () => {
+      throw new ApiError('failed', 'engine process could not start', 'app:info');
+    };
+    const main = fakeMain(handlers);
+    const studio = createStudio(main.client);
+    await studio.refresh();
+    expect(studio.session.get()).toMatchObject({ loaded: false, loadError: 'engine process could not start' });
+    expect(studio.toasts.store.get()).toMatchObject([{ kind: 'error', title: 'Could not load the studio state' }]);
+
+    handlers['app:info'] = info;
+    await studio.refresh();
+    expect(studio.session.get()).toMatchObject({ loaded: true, loadError: null });
   });
 
   it('follows project:changed events from main', async () => {

@@ -15,7 +15,7 @@ export interface CliContext {
  */
 export interface CliCommand {
   name: string;
-  /** One line for `atelier --help`. */
+  /** One line describing the command (index.ts lists it for `atelier --help` without loading the module). */
   summary: string;
   /** Full usage text for `atelier <name> --help`. */
   usage: string;

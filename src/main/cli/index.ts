@@ -1,17 +1,39 @@
 /**
  * The `atelier` command. Each subcommand is one module exporting a CliCommand, listed
- * once below; `atelier --help` and dispatch read this list.
+ * once below with its one-line summary; `atelier --help` and dispatch read this list. A
+ * command's module is imported only when it runs, so `atelier serve` does not load the
+ * engine (TF.js) that `translate` runs in-process.
  */
 import { realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { version } from '../../../package.json';
 import { CliUsageError, type CliCommand, type CliContext } from './command';
-import { serveCommand } from './serve';
-import { inspectCommand } from './inspect';
-import { translateCommand } from './translate';
 
-export const commands: readonly CliCommand[] = [serveCommand, translateCommand, inspectCommand];
+export interface CommandEntry {
+  name: string;
+  /** One line for `atelier --help`. */
+  summary: string;
+  load(): Promise<CliCommand>;
+}
+
+export const commands: readonly CommandEntry[] = [
+  {
+    name: 'serve',
+    summary: 'serve the studio to a browser (headless mode)',
+    load: () => import('./serve').then((m) => m.serveCommand),
+  },
+  {
+    name: 'translate',
+    summary: 'translate a photo or a folder with a model, a run or a .pth',
+    load: () => import('./translate').then((m) => m.translateCommand),
+  },
+  {
+    name: 'inspect',
+    summary: 'print the network architecture a .pth checkpoint holds',
+    load: () => import('./inspect').then((m) => m.inspectCommand),
+  },
+];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -44,11 +66,12 @@ export async function runCli(argv: string[], context: Partial<CliContext> = {}):
     ctx.out(version);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     ctx.err(`Unknown command "${name}". Commands: ${commands.map((c) => c.name).join(', ')}`);
     return 2;
   }
+  const command = await entry.load();
   if (args.includes('--help') || args.includes('-h')) {
     ctx.out(command.usage);
     return 0;

@@ -114,10 +114,13 @@ async function serve(options: ServeOptions, context: CliContext): Promise<number
   context.out(`Atelier is running at ${server.url}`);
   if (options.open) openBrowser(server.url, (message) => context.err(message));
 
+  // Ctrl+C reaches this process twice when a wrapper (npm, scripts/start.mjs) forwards it
+  // too: the first signal starts the shutdown, later ones are ignored while it completes.
   await new Promise<void>((done) => {
+    let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      if (stopping) return;
+      stopping = true;
       context.err(`Received ${signal}; stopping (cancelling jobs, stopping the engine)`);
       done();
     };

@@ -27,19 +27,21 @@ protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ]);
 
-if (!app.requestSingleInstanceLock()) app.quit();
-
 let services: AppServices | null = null;
 
-app.whenReady().then(() => {
-  lockDownSession();
+function start(): void {
+  lockDownSession(devServerUrl);
   services = createAppServices({
     platform: 'electron',
     version,
     spawner: utilityEngineSpawner(join(mainDir, 'engine.js'), (level, line) => services?.log.write(level, line)),
     pickDirectory: async ({ title, defaultPath }) => {
       const owner = BrowserWindow.getFocusedWindow();
-      const options = { title: title ?? 'Choose a folder', defaultPath, properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
+      const options: Electron.OpenDialogOptions = {
+        title: title ?? 'Choose a folder',
+        defaultPath,
+        properties: ['openDirectory', 'createDirectory'],
+      };
       const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
       return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
     },
@@ -67,7 +69,14 @@ app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createMainWindow({ preloadPath, devServerUrl, quitGuard });
   });
-});
+}
+
+// One app instance: a second launch focuses the existing window instead.
+if (app.requestSingleInstanceLock()) {
+  void app.whenReady().then(start);
+} else {
+  app.quit();
+}
 
 app.on('second-instance', () => {
   const win = BrowserWindow.getAllWindows()[0];

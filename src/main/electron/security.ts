@@ -50,6 +50,25 @@ export function isTrustedSenderUrl(url: string | undefined | null, devServerUrl?
   return false;
 }
 
+/**
+ * No remote content: the app loads only its own scheme and in-memory data (data:, blob:),
+ * plus the dev server's origin under `electron-vite dev`. Every other request is cancelled
+ * before it leaves the machine.
+ */
+export function isAllowedRequestUrl(url: string, devServerUrl?: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (['atelier:', 'data:', 'blob:', 'devtools:'].includes(parsed.protocol)) return true;
+  if (!devServerUrl) return false;
+  const dev = new URL(devServerUrl);
+  // The dev server's hot-reload socket uses ws: on the same host and port.
+  return parsed.host === dev.host && ['http:', 'ws:'].includes(parsed.protocol);
+}
+
 /** Navigation away from the app page is never allowed: same page only (hash changes). */
 export function isAllowedNavigation(currentUrl: string, targetUrl: string): boolean {
   try {

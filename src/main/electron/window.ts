@@ -1,5 +1,5 @@
 import { BrowserWindow, dialog, session, shell } from 'electron';
-import { APP_ENTRY_URL, isAllowedNavigation, secureWebPreferences } from './security';
+import { APP_ENTRY_URL, isAllowedNavigation, isAllowedRequestUrl, secureWebPreferences } from './security';
 import type { QuitGuard } from './quit-guard';
 
 export interface MainWindowOptions {
@@ -9,10 +9,13 @@ export interface MainWindowOptions {
   quitGuard: QuitGuard;
 }
 
-/** Deny every permission (camera, notifications, …) and every new window or navigation. */
-export function lockDownSession(): void {
+/** Deny every permission (camera, notifications, …) and every request for remote content. */
+export function lockDownSession(devServerUrl?: string): void {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.webRequest.onBeforeRequest((details, callback) => {
+    callback({ cancel: !isAllowedRequestUrl(details.url, devServerUrl) });
+  });
 }
 
 export function createMainWindow(options: MainWindowOptions): BrowserWindow {

@@ -94,6 +94,10 @@ async function runJob(backendReady: Promise<BackendInfo>, id: string, kind: stri
   }
 }
 
+// Ctrl+C in a terminal signals the whole process group; the engine is stopped by its host
+// (which cancels jobs first), not by the terminal.
+process.on('SIGINT', () => undefined);
+
 process.on('uncaughtException', (err) => {
   log('error', `Engine crashed: ${err.stack ?? err.message}`);
   process.exit(1);

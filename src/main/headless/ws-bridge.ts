@@ -19,6 +19,9 @@ export function bridgeSocket(socket: WebSocket, api: ApiHost, clientId: string):
 
   const unsubscribe = api.subscribe((name, payload) => send({ type: 'event', name, payload }));
   socket.on('close', unsubscribe);
+  // ws already closes the socket on a protocol error (1009 for a frame over the size
+  // limit, 1002 for bad framing); unhandled, the 'error' event would crash the server.
+  socket.on('error', () => undefined);
 
   socket.on('message', (data: RawData, isBinary: boolean) => {
     if (isBinary) {

@@ -99,10 +99,11 @@ export class EngineHost {
     };
   }
 
-  /** Start the engine process (idempotent while it runs). */
+  /** Start the engine process (idempotent while it runs; after a crash or stop, a fresh start). */
   start(): void {
-    if (this.process) return;
+    if (this.process || this.restartTimer) return;
     this.error = undefined;
+    this.recentDeaths.length = 0;
     this.launch();
   }
 

@@ -6,10 +6,10 @@
  * outside the palette. Each file is written atomically (temp file, fsync, rename).
  */
 import { join } from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
 import sharp, { type OutputInfo } from 'sharp';
 import type { DatasetItem } from '../../shared/api/dataset';
 import { paletteIdMask, paletteRgbaLut, type Palette } from '../../shared/palettes';
+import { rleEncode, rleForEachRun } from '../../shared/rle';
 import { writeFileAtomic } from '../util/atomic-write';
 import { ApiError } from './api-error';
 import { PROJECT_LAYOUT } from './project-layout';
@@ -41,7 +41,7 @@ export function colorize(ids: Uint8Array, palette: Palette): Buffer {
   return Buffer.from(rgba.buffer);
 }
 
-async function encodePngs(ids: Uint8Array, width: number, height: number, palette: Palette) {
+async function encodePngs(ids: Uint8Array, rgba: Uint32Array, width: number, height: number) {
   // Label maps are long runs: fast zlib settings give small files quickly.
   const png = { compressionLevel: 3, adaptiveFiltering: false } as const;
   const [idsPng, colorPng] = await Promise.all([
@@ -50,7 +50,7 @@ async function encodePngs(ids: Uint8Array, width: number, height: number, palett
       .toColourspace('b-w')
       .png(png)
       .toBuffer(),
-    sharp(colorize(ids, palette), { raw: { width, height, channels: 4 } })
+    sharp(Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength), { raw: { width, height, channels: 4 } })
       .removeAlpha()
       .png(png)
       .toBuffer(),
@@ -60,7 +60,8 @@ async function encodePngs(ids: Uint8Array, width: number, height: number, palett
 
 /**
  * Write both PNGs of an item's label map. The ids file goes first: it is what the editor
- * loads, so a crash between the two writes loses nothing that was painted.
+ * loads, so a crash between the two writes loses nothing that was painted. `rgba` is the
+ * colour image when the caller already has it (decoded together with the ids).
  */
 export async function writeLabelFiles(
   root: string,
@@ -69,13 +70,18 @@ export async function writeLabelFiles(
   height: number,
   ids: Uint8Array,
   palette: Palette,
+  rgba?: Uint32Array,
 ): Promise<{ color: number; ids: number }> {
   if (ids.length !== width * height) {
     throw new ApiError('invalid-payload', `label map of item ${itemId}: ${ids.length} ids for ${width}×${height} pixels`);
   }
-  checkIds(ids, width, palette, `label map of item ${itemId}`);
+  if (!rgba) {
+    checkIds(ids, width, palette, `label map of item ${itemId}`);
+    const b = colorize(ids, palette);
+    rgba = new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  }
   const files = labelFiles(itemId);
-  const { idsPng, colorPng } = await encodePngs(ids, width, height, palette);
+  const { idsPng, colorPng } = await encodePngs(ids, rgba, width, height);
   await writeFileAtomic(join(root, files.ids), idsPng);
   await writeFileAtomic(join(root, files.color), colorPng);
   return { color: colorPng.byteLength, ids: idsPng.byteLength };
@@ -101,24 +107,43 @@ export async function readLabelIds(root: string, item: DatasetItem): Promise<Uin
   return new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);
 }
 
-/** Ids as sent over the API: zlib, base64. */
+/** Ids as sent over the API: run-length coded, base64. */
 export function encodeIds(ids: Uint8Array): string {
-  return deflateSync(ids, { level: 1 }).toString('base64');
+  return Buffer.from(rleEncode(ids)).toString('base64');
 }
 
-export function decodeIds(data: string, width: number, height: number, what: string): Uint8Array {
+/**
+ * Ids sent by the editor, decoded run by run into the id buffer and the colour image at
+ * once; each run's class is checked against the palette (one check per run, not per pixel).
+ */
+export function decodeIds(
+  data: string,
+  width: number,
+  height: number,
+  palette: Palette,
+  what: string,
+): { ids: Uint8Array; rgba: Uint32Array } {
   const n = width * height;
-  let raw: Buffer;
+  const ids = new Uint8Array(n);
+  const rgba = new Uint32Array(n);
+  const mask = paletteIdMask(palette);
+  const lut = paletteRgbaLut(palette);
   try {
-    // The bound stops a small payload from inflating into gigabytes.
-    raw = inflateSync(Buffer.from(data, 'base64'), { maxOutputLength: n + 1 });
+    rleForEachRun(Buffer.from(data, 'base64'), n, (v, start, len) => {
+      if (!mask[v]) {
+        throw new ApiError(
+          'invalid-payload',
+          `${what}: pixel (${start % width}, ${Math.floor(start / width)}) holds class id ${v}, which palette "${palette.id}" does not have`,
+        );
+      }
+      ids.fill(v, start, start + len);
+      rgba.fill(lut[v]!, start, start + len);
+    });
   } catch (err) {
-    throw new ApiError('invalid-payload', `${what}: the label data is not valid zlib for ${width}×${height} (${(err as Error).message})`);
+    if (err instanceof ApiError) throw err;
+    throw new ApiError('invalid-payload', `${what}: the label data is not a valid map of ${width}×${height} (${(err as Error).message})`);
   }
-  if (raw.length !== n) {
-    throw new ApiError('invalid-payload', `${what}: got ${raw.length} class ids, expected ${n} for ${width}×${height}`);
-  }
-  return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  return { ids, rgba };
 }
 
 export interface LabelHost {
@@ -135,11 +160,11 @@ export class LabelService {
 
   constructor(private readonly host: LabelHost) {}
 
-  async load(itemId: string): Promise<{ width: number; height: number; encoding: 'zlib'; data: string } | null> {
+  async load(itemId: string): Promise<{ width: number; height: number; encoding: 'rle'; data: string } | null> {
     const item = await this.host.item(itemId);
     if (!item.label) return null;
     const ids = await readLabelIds(this.host.root(), item);
-    return { width: item.width, height: item.height, encoding: 'zlib', data: encodeIds(ids) };
+    return { width: item.width, height: item.height, encoding: 'rle', data: encodeIds(ids) };
   }
 
   save(input: {
@@ -157,8 +182,9 @@ export class LabelService {
           `label map of ${item.name} must be ${item.width}×${item.height} (its photo's size), got ${input.width}×${input.height}`,
         );
       }
-      const ids = decodeIds(input.data, input.width, input.height, `label map of ${item.name}`);
-      const bytes = await writeLabelFiles(this.host.root(), item.id, item.width, item.height, ids, await this.host.palette());
+      const palette = await this.host.palette();
+      const { ids, rgba } = decodeIds(input.data, input.width, input.height, palette, `label map of ${item.name}`);
+      const bytes = await writeLabelFiles(this.host.root(), item.id, item.width, item.height, ids, palette, rgba);
       return { item: await this.host.labelSaved(item.id, input.state, new Date()), bytes };
     };
     const prev = this.chains.get(input.itemId) ?? Promise.resolve();

@@ -4,9 +4,10 @@
  * references), then start the engine job. Nothing here runs a network.
  */
 import { createHash } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
-import { basename, extname, isAbsolute, join, resolve } from 'node:path';
-import type { BatchInput, ExportInput, InspectResult, PreviewInput } from '../../shared/api/translate';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import sharp from 'sharp';
+import type { BatchInput, ExportInput, InspectResult, OpenedPhoto, PreviewInput } from '../../shared/api/translate';
 import type { Handlers } from './api-host';
 import { ApiError } from './api-error';
 import { writeFileAtomic } from '../util/atomic-write';
@@ -14,7 +15,7 @@ import { probeImage } from './dataset-images';
 import type { EngineHost } from './engine-host';
 import type { JobRunner } from './job-runner';
 import { ModelLibrary, readRunSummary, type RunSummary } from './models';
-import { safeSegments } from './path-confinement';
+import { isInside, safeSegments } from './path-confinement';
 import { PROJECT_LAYOUT } from './project-layout';
 import type { ProjectService } from './projects';
 
@@ -49,27 +50,31 @@ export class TranslateService {
     return this.deps.engine.run<InspectResult>('translate:inspect', { path: absolute(path) });
   }
 
-  /** A photo on disk, or bytes the user picked (kept under exports/.uploads by content). */
-  async open(input: { path: string } | { name: string; data: string }) {
-    let path: string;
-    if ('path' in input) {
-      path = await this.sourcePath(input.path);
-    } else {
-      const bytes = Buffer.from(input.data, 'base64');
-      const root = this.deps.projects.requireRoot();
-      const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
-      const name = basename(input.name).replace(/[^\w.\- ]+/g, '_') || 'photo';
-      path = join(root, PROJECT_LAYOUT.exports, UPLOADS, `${hash}-${name}`);
-      const probe = await probeImage(bytes).catch((err: Error) => {
-        throw new ApiError('failed', `${input.name}: ${err.message}`);
-      });
-      await writeFileAtomic(path, bytes);
-      return { path, name: input.name, width: probe.width, height: probe.height };
-    }
-    const probe = await probeImage(path).catch((err: Error) => {
-      throw new ApiError('failed', `${path}: ${err.message}`, { path });
+  /**
+   * A photo on disk or bytes the user picked. Photos from outside the project are copied
+   * to exports/.uploads (named by content, so opening one twice keeps one copy), and
+   * formats a browser cannot show (TIFF, 16-bit, CMYK…) are stored as PNG, oriented.
+   */
+  async open(input: { path: string } | { name: string; data: string }): Promise<OpenedPhoto> {
+    const root = this.deps.projects.requireRoot();
+    const name = 'path' in input ? basename(input.path) : basename(input.name);
+    const source = 'path' in input ? await this.sourcePath(input.path) : Buffer.from(input.data, 'base64');
+    const probe = await probeImage(source).catch((err: Error) => {
+      throw new ApiError('failed', `${'path' in input ? source : name}: ${err.message}`, { path: 'path' in input ? source : name });
     });
-    return { path, name: basename(path), width: probe.width, height: probe.height };
+    if (typeof source === 'string' && isInside(root, source) && probe.needsNormalising.length === 0) {
+      return { path: source, rel: relative(root, source).split(sep).join('/'), name, width: probe.width, height: probe.height };
+    }
+    const bytes = typeof source === 'string' ? await readFile(source) : source;
+    const displayable = probe.needsNormalising.length === 0;
+    const stored = displayable ? bytes : await sharp(bytes).rotate().toColourspace('srgb').png().toBuffer();
+    const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+    const safe = name.replace(/[^\w.\- ]+/g, '_') || 'photo';
+    const fileName = `${hash}-${displayable ? safe : `${safe.replace(/\.[^.]*$/, '')}.png`}`;
+    const rel = `${PROJECT_LAYOUT.exports}/${UPLOADS}/${fileName}`;
+    const path = join(root, PROJECT_LAYOUT.exports, UPLOADS, fileName);
+    if (!(await exists(path))) await writeFileAtomic(path, stored);
+    return { path, rel, name, width: probe.width, height: probe.height };
   }
 
   async preview(input: PreviewInput) {

@@ -3,6 +3,7 @@ import type { ActionRegistry } from './actions/registry';
 import { CommandPalette } from './shell/CommandPalette';
 import { StudioProvider } from './shell/context';
 import { EngineDialog } from './shell/EngineDialog';
+import { LoadFailed } from './shell/LoadFailed';
 import { Nav } from './shell/Nav';
 import { ProjectDialog } from './shell/ProjectDialog';
 import { StartPage } from './shell/StartPage';
@@ -43,6 +44,7 @@ export function App({ studio, actions }: { studio: Studio; actions: ActionRegist
   const workspace = useWorkspaceHash(studio);
   const dialog = useStore(studio.ui, (ui) => ui.dialog);
   const loaded = useStore(studio.session, (s) => s.loaded);
+  const loadError = useStore(studio.session, (s) => s.loadError);
   const hasProject = useStore(studio.session, (s) => s.project !== null);
   useShortcuts(actions, studio);
   const Workspace = WORKSPACE_VIEWS[workspace];
@@ -52,7 +54,11 @@ export function App({ studio, actions }: { studio: Studio; actions: ActionRegist
       <div className="app">
         <Nav />
         <main className="main" aria-label="Workspace">
-          {loaded && (hasProject ? <Workspace /> : <StartPage />)}
+          {loaded ? (
+            hasProject ? <Workspace /> : <StartPage />
+          ) : (
+            loadError && <LoadFailed message={loadError} onRetry={() => void studio.refresh()} />
+          )}
         </main>
         <StatusBar />
       </div>

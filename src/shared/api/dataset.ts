@@ -121,7 +121,8 @@ const importCommon = {
 
 export const exportFormats = ['aligned', 'ab-folders', 'unaligned'] as const;
 
-export const labelEncodings = ['zlib'] as const;
+/** Class ids on the wire: run-length coded (src/shared/rle.ts), then base64. */
+export const labelEncodings = ['rle'] as const;
 
 export const datasetRequests = {
   'dataset:get': request(noInput, datasetViewSchema, 'The open project\'s dataset with its items and counts.'),
@@ -215,7 +216,7 @@ export const datasetRequests = {
       width: z.number().int(),
       height: z.number().int(),
       encoding: z.enum(labelEncodings),
-      /** Class ids, row-major, one byte per pixel, compressed and base64-encoded. */
+      /** Class ids, row-major, one byte per pixel, run-length coded and base64-encoded. */
       data: z.base64(),
     }).nullable(),
     'The saved label map of an item as class ids, or null when it has none.',

@@ -236,6 +236,19 @@ export function runDirections(o: TrainOptions): Partial<
   };
 }
 
+/** A photo ready to translate: inside the project, so the renderer can show it. */
+export const openedPhotoSchema = z.object({
+  /** Absolute path (what translate:preview and translate:export take). */
+  path: z.string(),
+  /** The same file relative to the project folder (for projectFileUrl). */
+  rel: z.string(),
+  name: z.string(),
+  /** Size after EXIF orientation: the size of the mask and of the export. */
+  width: z.number().int(),
+  height: z.number().int(),
+});
+export type OpenedPhoto = z.output<typeof openedPhotoSchema>;
+
 const jobStarted = z.object({ jobId: z.string() });
 
 export const translateRequests = {
@@ -259,8 +272,8 @@ export const translateRequests = {
       z.strictObject({ path: filePath }),
       z.strictObject({ name: z.string().min(1).max(255), data: z.base64().min(1) }),
     ]),
-    z.object({ path: z.string(), name: z.string(), width: z.number().int(), height: z.number().int() }),
-    'Open a photo to translate: a path on disk, or bytes the user picked (stored under the project).',
+    openedPhotoSchema,
+    'Open a photo to translate: a path on disk or bytes the user picked; photos from outside the project are copied in.',
   ),
   'translate:preview': request(
     previewInputSchema,

@@ -3,7 +3,7 @@
  * prints and what the import dialog shows before a reference model joins the library.
  */
 import { readPth } from '../io/pth';
-import { describe, generatorSpec, discriminatorSpec, inferArchitecture, parameterCount } from '../networks';
+import { describeOptions, discriminatorSpec, generatorSpec, inferArchitecture, parameterCount } from '../networks';
 import type { InspectResult } from '../../../shared/api/translate';
 
 export async function inspectPth(path: string): Promise<InspectResult> {
@@ -23,7 +23,7 @@ export async function inspectPth(path: string): Promise<InspectResult> {
     return {
       path,
       role: 'generator',
-      description: `generator ${describe(o)}`,
+      description: `generator ${describeOptions(o)}`,
       generator: {
         netG: o.netG,
         ngf: o.ngf,
@@ -41,7 +41,7 @@ export async function inspectPth(path: string): Promise<InspectResult> {
   return {
     path,
     role: 'discriminator',
-    description: `discriminator ${describe(found.options)}`,
+    description: `discriminator ${describeOptions(found.options)}`,
     tensors: sd.size,
     params: parameterCount(discriminatorSpec(found.options)),
     notes,

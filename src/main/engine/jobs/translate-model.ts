@@ -20,7 +20,7 @@ import {
   type GeneratorOptions,
   type InferredArchitecture,
 } from '../networks';
-import { loadRunGenerator } from './translate-run';
+import { readRunGenerator, runStamp } from './translate-run';
 
 export const modelRefSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('model'), dir: z.string().min(1) }),
@@ -93,8 +93,10 @@ async function loadGenerator(ref: ModelRef, direction: ModelDirection): Promise<
       return { net, options, key: `pth:${ref.path}:${await fileStamp(ref.path)}` };
     }
     case 'run': {
-      const loaded = await loadRunGenerator(ref.dir, direction);
-      return { ...loaded, key: `run:${loaded.key}` };
+      const run = await readRunGenerator(ref.dir, direction);
+      const options = toGeneratorOptions(run.options);
+      const net = generatorFromStateDict(options, run.stateDict, run.path);
+      return { net, options, key: `run:${run.stamp}` };
     }
   }
 }
@@ -112,7 +114,7 @@ async function currentKey(ref: ModelRef, direction: ModelDirection): Promise<str
     case 'pth':
       return `pth:${ref.path}:${await fileStamp(ref.path)}`;
     case 'run':
-      return undefined; // runs are keyed by their checkpoint, known only once read
+      return `run:${await runStamp(ref.dir, direction)}`;
   }
 }
 
@@ -136,7 +138,7 @@ export class GeneratorCache {
     if (known !== undefined) {
       const now = await currentKey(ref, direction).catch(() => undefined);
       const entry = this.entries.get(known);
-      if (entry && (now === undefined ? ref.type === 'run' : now === known)) {
+      if (entry && now === known) {
         // Refresh recency: Map keeps insertion order, so re-insert at the end.
         this.entries.delete(known);
         this.entries.set(known, entry);

@@ -109,43 +109,42 @@ export class Pix2PixModel implements TranslationModel {
     const { realA, realB } = this.inputs();
     const optG = this.optimizers.get('G')!;
     const optD = this.optimizers.get('D')!;
-    const mode = { training: true, dropout: !this.opt.no_dropout, seed: dropoutSeed };
-    const dLosses: Record<string, tf.Scalar> = {};
-    let fakeB: tf.Tensor4D | null = null;
-
-    const { value: lossG, grads: gradsG } = groupGradients(optG.params, () => {
-      fakeB = tf.keep(this.netG.apply(realA, mode));
-      const fake = fakeB;
-      // D update; the G parameters are not in its list, so fake_B acts as detached.
-      const { value: lossD, grads: gradsD } = groupGradients(optD.params, () => {
-        dLosses.D_fake = tf.keep(ganLoss(this.ganMode, this.netD.apply(tf.concat([realA, fake], 3), { training: true, dropout: false }), false));
-        dLosses.D_real = tf.keep(ganLoss(this.ganMode, this.netD.apply(tf.concat([realA, realB], 3), { training: true, dropout: false }), true));
-        return tf.mul(tf.add(dLosses.D_fake, dLosses.D_real), 0.5) as tf.Scalar;
-      });
-      checkFinite({ ...readScalars(dLosses), D: lossD.dataSync()[0]! }, ['D_fake', 'D_real']);
-      onGradients?.('D', gradsD);
-      optD.step(gradsD);
-      disposeAll([lossD, ...gradsD.values()]);
-      // G update with the updated D, frozen (not in this tape's parameter list).
-      const predFake = this.netD.apply(tf.concat([realA, fake], 3), { training: true, dropout: false });
-      const lossGGan = ganLoss(this.ganMode, predFake, true);
-      const lossGL1 = tf.mul(l1Loss(fake, realB), this.opt.lambda_L1);
-      dLosses.G_GAN = tf.keep(lossGGan);
-      dLosses.G_L1 = tf.keep(lossGL1);
-      return tf.add(lossGGan, lossGL1) as tf.Scalar;
-    });
+    const modeG = { training: true, dropout: !this.opt.no_dropout, seed: dropoutSeed };
+    const modeD = { training: true, dropout: false };
+    const L: Record<string, tf.Scalar> = {};
+    const made: { fakeB?: tf.Tensor4D } = {};
+    const owned: tf.Tensor[] = [];
     try {
-      const losses = readScalars(dLosses);
-      losses.G = lossG.dataSync()[0]!;
+      const g = groupGradients(optG.params, () => {
+        const fakeB = this.netG.apply(realA, modeG);
+        made.fakeB = tf.keep(fakeB);
+        // D update. The G parameters are not in its list, so fake_B acts as detached.
+        const d = groupGradients(optD.params, () => {
+          L.D_fake = tf.keep(ganLoss(this.ganMode, this.netD.apply(tf.concat([realA, fakeB], 3), modeD), false));
+          L.D_real = tf.keep(ganLoss(this.ganMode, this.netD.apply(tf.concat([realA, realB], 3), modeD), true));
+          return tf.mul(tf.add(L.D_fake, L.D_real), 0.5) as tf.Scalar;
+        });
+        owned.push(tf.keep(d.value), ...[...d.grads.values()].map((t) => tf.keep(t)));
+        checkFinite(readScalars(L), ['D_fake', 'D_real']);
+        onGradients?.('D', d.grads);
+        optD.step(d.grads);
+        // G update with the D just updated, frozen (not in this tape's list).
+        const predFake = this.netD.apply(tf.concat([realA, fakeB], 3), modeD);
+        L.G_GAN = tf.keep(ganLoss(this.ganMode, predFake, true));
+        L.G_L1 = tf.keep(tf.mul(l1Loss(fakeB, realB), this.opt.lambda_L1));
+        return tf.add(L.G_GAN, L.G_L1) as tf.Scalar;
+      });
+      owned.push(g.value, ...g.grads.values());
+      const losses = readScalars(L);
       checkFinite(losses, ['G_GAN', 'G_L1']);
-      onGradients?.('G', gradsG);
-      optG.step(gradsG);
-      this.losses = { G_GAN: losses.G_GAN!, G_L1: losses.G_L1!, D_real: losses.D_real!, D_fake: losses.D_fake! };
+      onGradients?.('G', g.grads);
+      optG.step(g.grads);
+      this.losses = Object.fromEntries(this.lossNames.map((k) => [k, losses[k]!]));
       this.fakeB?.dispose();
-      this.fakeB = fakeB;
-      fakeB = null;
+      this.fakeB = made.fakeB!;
+      delete made.fakeB;
     } finally {
-      disposeAll([lossG, ...gradsG.values(), ...Object.values(dLosses), fakeB]);
+      disposeAll([...owned, ...Object.values(L), made.fakeB]);
     }
   }
 

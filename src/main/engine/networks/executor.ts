@@ -46,6 +46,7 @@ export function forward(spec: NetworkSpec, x: tf.Tensor4D, mode: ForwardMode, ct
   if (x.shape[3] !== spec.inChannels) {
     throw new Error(`${spec.className}: expected ${spec.inChannels} input channels, got ${x.shape[3]} (input shape [${x.shape.join(', ')}], NHWC)`);
   }
+  if (x.dtype !== 'float32') throw new Error(`${spec.className}: expected a float32 input, got ${x.dtype}`);
   let dropoutIndex = 0;
 
   const run = (layers: readonly Layer[], h: tf.Tensor4D): tf.Tensor4D => {

@@ -3,7 +3,7 @@ export * from './spec';
 export { unetSpec, resnetSpec, type UnetConfig, type ResnetConfig } from './generators';
 export { nLayerSpec, pixelSpec, type NLayerConfig, type PixelConfig } from './discriminators';
 export { generatorSpec, discriminatorSpec, defineG, defineD, type DefineOptions } from './define';
-export { Network, describe, type LoadOptions, type ForwardMode } from './network';
+export { Network, describeOptions, type LoadOptions, type ForwardMode } from './network';
 export { forward, type ForwardContext } from './executor';
 export { initialValues, Rng } from './init';
 export { tfShape, toTfLayout, toTorchLayout } from './layout';
@@ -16,6 +16,7 @@ export {
 } from './state-dict';
 export {
   inferArchitecture,
+  networkFromStateDict,
   type InferredArchitecture,
   type InferredDiscriminator,
   type InferredGenerator,

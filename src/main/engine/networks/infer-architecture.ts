@@ -12,6 +12,7 @@ import {
   type NormType,
 } from './options';
 import { discriminatorSpec, generatorSpec } from './define';
+import { Network } from './network';
 import { compareStateDict, formatComparison, patchInstanceNormStateDict, type StateDictComparison } from './state-dict';
 
 export interface InferredGenerator {
@@ -174,4 +175,21 @@ function result(cand: Candidate, cmp: StateDictComparison): InferredArchitecture
     notes.push('U-Net dropout holds no weights and cannot be read from a state_dict; dropout layers are included and apply() turns them on or off');
   }
   return { role: 'generator', options: cand.options, dropoutInferred: !unet, droppedKeys: cmp.dropped, notes };
+}
+
+/**
+ * Build the network a state_dict was saved from and load it (what importing a checkpoint
+ * without its options needs).
+ */
+export function networkFromStateDict(sd: StateDict): { net: Network; architecture: InferredArchitecture } {
+  const architecture = inferArchitecture(sd);
+  const o = architecture.options;
+  const net = new Network('netG' in o ? generatorSpec(o) : discriminatorSpec(o), o);
+  try {
+    net.loadStateDict(sd);
+  } catch (err) {
+    net.dispose();
+    throw err;
+  }
+  return { net, architecture };
 }

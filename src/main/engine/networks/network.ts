@@ -115,7 +115,7 @@ export class Network {
     const patched = patchInstanceNormStateDict(this.spec, sd);
     const cmp = compareStateDict(this.spec, patched.sd, patched.dropped);
     if (cmp.mismatched.length || (strict && (cmp.missing.length || cmp.unexpected.length))) {
-      throw new StateDictError(`state_dict does not fit ${this.spec.className} (${describe(this.options)})`, cmp);
+      throw new StateDictError(`state_dict does not fit ${this.spec.className} (${describeOptions(this.options)})`, cmp);
     }
     // Convert everything before touching a variable, so a bad value leaves the network intact.
     const staged: { entry: StateEntry; values?: Float32Array; counter?: number }[] = [];
@@ -204,7 +204,7 @@ function makeVariable(initial: tf.Tensor, trainable: boolean, name: string): tf.
 }
 
 /** A one-line summary of the options for messages. */
-export function describe(o: NetworkOptions): string {
+export function describeOptions(o: NetworkOptions): string {
   if ('netG' in o) return `netG ${o.netG}, input_nc ${o.inputNc}, output_nc ${o.outputNc}, ngf ${o.ngf}, norm ${o.norm}, dropout ${o.useDropout}`;
   return `netD ${o.netD}${o.netD === 'n_layers' ? ` (${o.nLayersD} layers)` : ''}, input_nc ${o.inputNc}, ndf ${o.ndf}, norm ${o.norm}`;
 }

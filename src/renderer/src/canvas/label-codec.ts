@@ -1,31 +1,9 @@
 /**
- * Class ids over the API: zlib-compressed (label maps are long runs, so 16 MB of ids at
- * 4096² travel as a few hundred kilobytes), base64 in the JSON message. Uses the browser's
- * native CompressionStream when present, fflate otherwise (Node tests).
+ * Class ids over the API: run-length coded (src/shared/rle.ts), base64 in the JSON
+ * message. Encoding reads the live map synchronously, so it is a consistent snapshot
+ * without copying 16 MB; a 4096² map with strokes travels as tens of kilobytes.
  */
-import { unzlibSync, zlibSync } from 'fflate';
-
-type Streams = { CompressionStream?: typeof CompressionStream; DecompressionStream?: typeof DecompressionStream };
-
-async function throughStream(data: Uint8Array, stream: GenericTransformStream): Promise<Uint8Array> {
-  const out = new Response(new Blob([data as BlobPart]).stream().pipeThrough(stream));
-  return new Uint8Array(await out.arrayBuffer());
-}
-
-export async function zlibCompress(data: Uint8Array): Promise<Uint8Array> {
-  const g = globalThis as Streams;
-  if (g.CompressionStream) return throughStream(data, new g.CompressionStream('deflate'));
-  return zlibSync(data, { level: 1 });
-}
-
-export async function zlibDecompress(data: Uint8Array, expectedLength: number): Promise<Uint8Array> {
-  const g = globalThis as Streams;
-  const out = g.DecompressionStream
-    ? await throughStream(data, new g.DecompressionStream('deflate'))
-    : unzlibSync(data, { out: new Uint8Array(expectedLength) });
-  if (out.length !== expectedLength) throw new Error(`label data: ${out.length} class ids, expected ${expectedLength}`);
-  return out;
-}
+import { rleDecodeInto, rleEncode } from '../../../shared/rle';
 
 export function toBase64(bytes: Uint8Array): string {
   let s = '';
@@ -41,10 +19,12 @@ export function fromBase64(text: string): Uint8Array {
   return out;
 }
 
-export async function encodeIds(ids: Uint8Array): Promise<string> {
-  return toBase64(await zlibCompress(ids));
+export function encodeIds(ids: Uint8Array): string {
+  return toBase64(rleEncode(ids));
 }
 
-export async function decodeIds(data: string, width: number, height: number): Promise<Uint8Array> {
-  return zlibDecompress(fromBase64(data), width * height);
+export function decodeIds(data: string, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  rleDecodeInto(fromBase64(data), out);
+  return out;
 }

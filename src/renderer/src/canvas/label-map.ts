@@ -10,7 +10,7 @@
  *
  * Writes also mark tiles dirty for the renderer, which re-colours only those rectangles.
  */
-import { rleDecodeInto, rleEncode } from './rle';
+import { rleDecodeInto, rleEncode } from '../../../shared/rle';
 
 export const TILE = 64;
 

@@ -31,6 +31,7 @@ export function ProjectDialog({ mode }: { mode: 'new' | 'open' }) {
   }, [creating, studio]);
 
   async function run(task: () => Promise<unknown>) {
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -117,7 +118,8 @@ export function ProjectDialog({ mode }: { mode: 'new' | 'open' }) {
           <button type="button" className="button" onClick={() => studio.closeDialog()}>
             Cancel
           </button>
-          <button type="submit" className="button button--primary" disabled={busy}>
+          {/* Never disabled: a disabled button drops keyboard focus out of the dialog. */}
+          <button type="submit" className="button button--primary" aria-busy={busy}>
             {creating ? 'Create' : 'Open'}
           </button>
         </div>

@@ -23,7 +23,15 @@ const KIND_LABELS: Record<string, string> = {
   selftest: 'Engine self-test',
   train: 'Training',
   translate: 'Translation',
+  'translate:export': 'Export',
+  'translate:batch': 'Batch translation',
 };
+
+/**
+ * Jobs a view runs continuously on its own (live previews, cancelled as often as they
+ * finish): the view shows them; the job list and the toasts leave them out.
+ */
+export const isBackgroundJob = (kind: string): boolean => kind === 'translate:preview';
 
 /** The name a job kind is shown under. */
 export function jobLabel(kind: string): string {

@@ -9,7 +9,7 @@ import type { ProjectInfo, RecentProject } from '../../../shared/api/projects';
 import type { AtelierClient } from '../api/client';
 import { describeError } from '../api/errors';
 import type { ConnectionState } from '../api/transport';
-import { jobCancelling, jobCancelRefused, jobFinished, jobLabel, jobProgressed, jobStarted, type Jobs } from './jobs';
+import { isBackgroundJob, jobCancelling, jobCancelRefused, jobFinished, jobLabel, jobProgressed, jobStarted, type Jobs } from './jobs';
 import { createStore, type Store } from './store';
 import { createToasts, type Toasts } from './toasts';
 import { DEFAULT_WORKSPACE, type WorkspaceId } from './workspaces';
@@ -155,8 +155,8 @@ export function createStudio(api: AtelierClient, options: { workspace?: Workspac
       const offs = [
         api.on('project:changed', projectChanged),
         api.on('engine:status', onEngineStatus),
-        api.on('job:progress', (progress) => jobs.set((all) => jobProgressed(all, progress))),
-        api.on('job:finished', onJobFinished),
+        api.on('job:progress', (progress) => !isBackgroundJob(progress.kind) && jobs.set((all) => jobProgressed(all, progress))),
+        api.on('job:finished', (finished) => !isBackgroundJob(finished.kind) && onJobFinished(finished)),
         api.connection.subscribe(onConnection),
       ];
       void refresh();

@@ -1,18 +1,50 @@
 /**
- * Dataset & Label: browse the project's image sets and paint label maps.
- * Empty state until the dataset browser and the label editor land here.
+ * Dataset & Label: the project's images in a virtualised grid with states, filters and the
+ * split; imports and exports in the reference's layouts; and the label editor.
  */
+import { useEffect, useState } from 'react';
+import { useStudio } from '../../shell/context';
+import { useStore } from '../../state/store';
+import { datasetControllerFor } from './controller';
+import { DatasetGrid } from './DatasetGrid';
+import { DatasetToolbar, type DatasetDialog } from './DatasetToolbar';
+import { ExportDialog, ImportFolderDialog, LargeImagesDialog, SettingsDialog, SplitDialog } from './dialogs';
+import { EditorView } from './EditorView';
+import './dataset.css';
+
 export function DatasetWorkspace() {
+  const { studio } = useStudio();
+  const controller = datasetControllerFor(studio);
+  useEffect(() => controller.connect(), [controller]);
+  const mode = useStore(controller.store, (s) => s.mode);
+  const session = useStore(controller.store, (s) => s.session);
+  const view = useStore(controller.store, (s) => s.view);
+  const [dialog, setDialog] = useState<DatasetDialog>(null);
+  const close = () => setDialog(null);
+
   return (
-    <section className="empty" aria-labelledby="dataset-title">
-      <h1 id="dataset-title">Dataset & Label</h1>
-      <p>This workspace will show the images of the open project and let you prepare them for training:</p>
-      <ul>
-        <li>aligned pairs for pix2pix (A and B side by side) and unpaired sets for CycleGAN (trainA, trainB);</li>
-        <li>label maps painted over images with brush, eraser, fill and polygon tools, with undo;</li>
-        <li>checks that catch mismatched sizes, unreadable files and grayscale images before training starts.</li>
-      </ul>
-      <p>It is not built yet.</p>
+    <section className="dataset-workspace" aria-labelledby="dataset-title">
+      <header className="dataset-workspace__header">
+        <h1 id="dataset-title">Dataset & Label</h1>
+        {view && (
+          <span className="muted">
+            {view.kind === 'paired' ? 'Paired' : `Unpaired: ${view.domainNames.A} ↔ ${view.domainNames.B}`} · {view.counts.total} images
+          </span>
+        )}
+      </header>
+      {mode === 'editor' && session ? (
+        <EditorView controller={controller} session={session} />
+      ) : (
+        <>
+          <DatasetToolbar controller={controller} openDialog={setDialog} />
+          <DatasetGrid controller={controller} />
+        </>
+      )}
+      {dialog === 'import-folder' && <ImportFolderDialog controller={controller} onClose={close} />}
+      {dialog === 'split' && <SplitDialog controller={controller} onClose={close} />}
+      {dialog === 'export' && <ExportDialog controller={controller} onClose={close} />}
+      {dialog === 'settings' && <SettingsDialog controller={controller} onClose={close} />}
+      <LargeImagesDialog controller={controller} />
     </section>
   );
 }

@@ -1,7 +1,8 @@
 /**
  * Run-length coding of class-id bytes: (value, run length as LEB128) pairs. Label maps are
- * long runs of one class, so undo patches and saved edits shrink by two to three orders of
- * magnitude; the coding is exact by construction.
+ * long runs of one class, so undo patches and label maps sent between the renderer and main
+ * shrink by two to three orders of magnitude, and both ends code and decode them in one
+ * pass (runs decode as native fills); the coding is exact by construction.
  */
 export function rleEncode(src: Uint8Array): Uint8Array {
   const n = src.length;
@@ -34,27 +35,35 @@ export function rleEncode(src: Uint8Array): Uint8Array {
   return out.slice(0, o);
 }
 
-/** Decode into `dst` (its length is the expected size); throws on a malformed stream. */
-export function rleDecodeInto(src: Uint8Array, dst: Uint8Array): void {
+/**
+ * Visit the runs of a stream in order: `run(value, start, length)`. Throws on a malformed
+ * stream or one that does not cover exactly `total` bytes.
+ */
+export function rleForEachRun(src: Uint8Array, total: number, run: (value: number, start: number, length: number) => void): void {
   let o = 0;
   let i = 0;
   while (i < src.length) {
     const v = src[i++]!;
-    let run = 0;
+    let n = 0;
     let shift = 0;
     for (;;) {
       if (i >= src.length) throw new Error('rle: truncated run length');
       const b = src[i++]!;
-      run += (b & 0x7f) * 2 ** shift;
+      n += (b & 0x7f) * 2 ** shift;
       if (b < 0x80) break;
       shift += 7;
       if (shift > 35) throw new Error('rle: run length too long');
     }
-    if (o + run > dst.length) throw new Error(`rle: decodes past ${dst.length} bytes`);
-    dst.fill(v, o, o + run);
-    o += run;
+    if (o + n > total) throw new Error(`rle: decodes past ${total} bytes`);
+    run(v, o, n);
+    o += n;
   }
-  if (o !== dst.length) throw new Error(`rle: decoded ${o} bytes, expected ${dst.length}`);
+  if (o !== total) throw new Error(`rle: decoded ${o} bytes, expected ${total}`);
+}
+
+/** Decode into `dst` (its length is the expected size); throws on a malformed stream. */
+export function rleDecodeInto(src: Uint8Array, dst: Uint8Array): void {
+  rleForEachRun(src, dst.length, (v, start, n) => dst.fill(v, start, start + n));
 }
 
 export function rleDecode(src: Uint8Array, length: number): Uint8Array {

@@ -1,0 +1,231 @@
+/**
+ * An ONNX graph (opset 17, NCHW) from a network spec and its weights, in-process. The graph
+ * computes what the reference's module computes:
+ *
+ *   Conv2d            Conv (zero pads p on all sides)
+ *   ConvTranspose2d   ConvTranspose with PyTorch's pads / output_padding (ONNX uses the
+ *                     same output-size formula, (H − 1)·s − 2p + k + op)
+ *   ReflectionPad2d   Pad, mode reflect (the edge pixel is not repeated, as in PyTorch)
+ *   BatchNorm2d       eval: BatchNormalization with the running statistics;
+ *                     train: normalised with the batch's mean and biased variance over
+ *                     (N, H, W) — the reference's default test mode keeps BN in train mode
+ *   InstanceNorm2d    InstanceNormalization with scale 1 and bias 0 (affine=False)
+ *   ReLU, LeakyReLU(0.2), Tanh, cat([x, f(x)], 1), x + f(x)
+ *   Dropout(p)        off (identity); `random` (RandomUniformLike, as tf.dropout computes the
+ *                     mask); or `inputs`: one mask input per layer, fed by the caller
+ *
+ * Inputs: `input` [N, C, H, W] float32 in the network's value range; dropout masks
+ * `dropout_mask_<i>` in execution order. Output: `output` [N, C', H', W'].
+ */
+import { version } from '../../../../package.json';
+import { stateEntries, type BatchNormLayer, type Layer } from '../networks';
+import { GraphBuilder, attr, type Dim } from './graph-builder';
+import { weightReader, type OnnxSource } from './weights';
+
+export const ONNX_INPUT = 'input';
+export const ONNX_OUTPUT = 'output';
+export const dropoutMaskName = (i: number): string => `dropout_mask_${i}`;
+
+/** How dropout layers are built. */
+export type OnnxDropout = 'off' | 'random' | 'inputs';
+
+export interface OnnxBuildOptions {
+  /**
+   * BatchNorm in train mode, as the reference's default test mode (no `--eval`): the batch's
+   * own statistics. Default false: running statistics (`net.eval()`).
+   */
+  training?: boolean;
+  /** Dropout layers: identity (default), random masks in the graph, or masks as inputs. */
+  dropout?: OnnxDropout;
+  /** Fixed input dimensions; the ones left out are dynamic (named `batch`, `height`, `width`). */
+  inputShape?: { batch?: number; height?: number; width?: number };
+}
+
+interface Value {
+  name: string;
+  channels: number;
+}
+
+/** The ONNX model's bytes for `source` (a Network, or a spec with a PyTorch state_dict). */
+export function buildOnnxModel(source: OnnxSource, options: OnnxBuildOptions = {}): Uint8Array {
+  const reader = weightReader(source);
+  const { spec } = reader;
+  const training = options.training ?? false;
+  const dropout = options.dropout ?? 'off';
+  if (!['off', 'random', 'inputs'].includes(dropout)) throw new Error(`dropout must be off, random or inputs, got '${String(dropout)}'`);
+  const shape = options.inputShape ?? {};
+  for (const [k, v] of Object.entries(shape)) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`inputShape.${k} must be a positive integer, got ${v}`);
+  }
+  const batch: Dim = shape.batch ?? 'batch';
+  const g = new GraphBuilder();
+  const entries = new Map(stateEntries(spec).map((e) => [e.key, e]));
+  const weight = (key: string, dims?: readonly number[]): string => {
+    if (g.hasInitializer(key)) return key;
+    const entry = entries.get(key);
+    if (!entry) throw new Error(`${spec.className}: the spec names ${key}, which is not among its state entries`);
+    return g.floatInitializer(key, dims ?? entry.shape, reader.values(entry));
+  };
+  const ctx: BuildContext = { g, weight, training, dropout, batch, dropoutCount: 0 };
+
+  const input = g.input(ONNX_INPUT, [batch, spec.inChannels, shape.height ?? 'height', shape.width ?? 'width']);
+  const out = emit(ctx, spec.layers, { name: input, channels: spec.inChannels });
+  if (out.channels !== spec.outChannels) throw new Error(`${spec.className}: graph ends with ${out.channels} channels, spec says ${spec.outChannels}`);
+  g.output(out.name, ONNX_OUTPUT, [batch, spec.outChannels, 'out_height', 'out_width']);
+
+  return g.encode(spec.className, {
+    producerVersion: version,
+    docString: `${reader.description}; converted from the PyTorch state_dict layout (NCHW)`,
+    props: {
+      class_name: spec.className,
+      role: spec.role,
+      batch_norm: training ? 'batch statistics (train mode)' : 'running statistics (eval mode)',
+      dropout,
+      dropout_layers: String(ctx.dropoutCount),
+      size_multiple: String(spec.sizeMultiple),
+      min_size: String(spec.minSize),
+      value_range: '[-1, 1]',
+    },
+  });
+}
+
+interface BuildContext {
+  g: GraphBuilder;
+  weight(key: string, dims?: readonly number[]): string;
+  training: boolean;
+  dropout: OnnxDropout;
+  batch: Dim;
+  dropoutCount: number;
+}
+
+function emit(ctx: BuildContext, layers: readonly Layer[], x: Value): Value {
+  for (const layer of layers) x = emitLayer(ctx, layer, x);
+  return x;
+}
+
+function emitLayer(ctx: BuildContext, layer: Layer, x: Value): Value {
+  const { g } = ctx;
+  switch (layer.kind) {
+    case 'conv2d': {
+      const inputs = [x.name, ctx.weight(layer.weight.key), ...(layer.bias ? [ctx.weight(layer.bias.key)] : [])];
+      const p = layer.padding;
+      const name = g.node('Conv', inputs, [
+        attr.ints('kernel_shape', [layer.kernel, layer.kernel]),
+        attr.ints('strides', [layer.stride, layer.stride]),
+        attr.ints('pads', [p, p, p, p]),
+      ], layer.module);
+      return { name, channels: layer.outChannels };
+    }
+    case 'convTranspose2d': {
+      const inputs = [x.name, ctx.weight(layer.weight.key), ...(layer.bias ? [ctx.weight(layer.bias.key)] : [])];
+      const p = layer.padding;
+      const name = g.node('ConvTranspose', inputs, [
+        attr.ints('kernel_shape', [layer.kernel, layer.kernel]),
+        attr.ints('strides', [layer.stride, layer.stride]),
+        attr.ints('pads', [p, p, p, p]),
+        attr.ints('output_padding', [layer.outputPadding, layer.outputPadding]),
+      ], layer.module);
+      return { name, channels: layer.outChannels };
+    }
+    case 'reflectionPad': {
+      const p = layer.pad;
+      const padsName = `reflect_pads_${p}`;
+      // Pads are [x1_begin, x2_begin, …, x1_end, x2_end, …] over N, C, H, W.
+      const pads = g.hasInitializer(padsName) ? padsName : g.int64Initializer(padsName, [0, 0, p, p, 0, 0, p, p]);
+      return { name: g.node('Pad', [x.name, pads], [attr.string('mode', 'reflect')], 'ReflectionPad2d'), channels: x.channels };
+    }
+    case 'batchNorm':
+      return { name: ctx.training ? batchNormTrain(ctx, layer, x) : batchNormEval(ctx, layer, x), channels: x.channels };
+    case 'instanceNorm': {
+      const c = layer.channels;
+      const scale = constantVector(g, `instance_norm_scale_${c}`, c, 1);
+      const bias = constantVector(g, `instance_norm_bias_${c}`, c, 0);
+      const name = g.node('InstanceNormalization', [x.name, scale, bias], [attr.float('epsilon', layer.eps)], layer.module);
+      return { name, channels: x.channels };
+    }
+    case 'relu':
+      return { name: g.node('Relu', [x.name]), channels: x.channels };
+    case 'leakyRelu':
+      return { name: g.node('LeakyRelu', [x.name], [attr.float('alpha', layer.slope)]), channels: x.channels };
+    case 'tanh':
+      return { name: g.node('Tanh', [x.name]), channels: x.channels };
+    case 'dropout':
+      return { name: dropoutLayer(ctx, layer.p, x), channels: x.channels };
+    case 'concatSkip': {
+      // The reference returns cat([x, block(x)], 1): the skip input first.
+      const body = emit(ctx, layer.body, x);
+      return { name: g.node('Concat', [x.name, body.name], [attr.int('axis', 1)], 'skip'), channels: x.channels + body.channels };
+    }
+    case 'residual': {
+      const body = emit(ctx, layer.body, x);
+      if (body.channels !== x.channels) throw new Error(`residual block maps ${x.channels} channels to ${body.channels}`);
+      return { name: g.node('Add', [x.name, body.name], [], 'residual'), channels: x.channels };
+    }
+    default: {
+      const never: never = layer;
+      throw new Error(`ONNX export: unknown layer ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function constantVector(g: GraphBuilder, name: string, length: number, value: number): string {
+  return g.hasInitializer(name) ? name : g.floatInitializer(name, [length], new Float32Array(length).fill(value));
+}
+
+/** `net.eval()`: y = (x − running_mean) / sqrt(running_var + eps) · weight + bias. */
+function batchNormEval(ctx: BuildContext, layer: BatchNormLayer, x: Value): string {
+  const inputs = [layer.weight, layer.bias, layer.runningMean, layer.runningVar].map((t) => ctx.weight(t.key));
+  return ctx.g.node('BatchNormalization', [x.name, ...inputs], [attr.float('epsilon', layer.eps)], layer.module);
+}
+
+/**
+ * `net.train()` forward: normalise with the batch's mean and biased variance over (N, H, W).
+ * (The running statistics are not updated: inference leaves the network as it is.) With a
+ * batch of one those are per-channel statistics over (H, W), which is InstanceNormalization
+ * with BatchNorm's affine parameters: one fused kernel instead of seven element-wise ops.
+ */
+function batchNormTrain(ctx: BuildContext, layer: BatchNormLayer, x: Value): string {
+  const { g } = ctx;
+  const gamma = ctx.weight(layer.weight.key);
+  const beta = ctx.weight(layer.bias.key);
+  if (ctx.batch === 1) {
+    return g.node('InstanceNormalization', [x.name, gamma, beta], [attr.float('epsilon', layer.eps)], layer.module);
+  }
+  const m = layer.module;
+  const axes = [attr.ints('axes', [0, 2, 3]), attr.int('keepdims', 1)];
+  const mean = g.node('ReduceMean', [x.name], axes, m);
+  const centred = g.node('Sub', [x.name, mean], [], m);
+  const variance = g.node('ReduceMean', [g.node('Mul', [centred, centred], [], m)], axes, m);
+  const eps = g.hasInitializer(`bn_eps_${layer.eps}`) ? `bn_eps_${layer.eps}` : g.floatInitializer(`bn_eps_${layer.eps}`, [], Float32Array.of(layer.eps));
+  const invStd = g.node('Reciprocal', [g.node('Sqrt', [g.node('Add', [variance, eps], [], m)], [], m)], [], m);
+  // weight and bias as [1, C, 1, 1] so they broadcast over N, H, W.
+  const c = layer.channels;
+  const shape4 = g.hasInitializer(`channel_shape_${c}`) ? `channel_shape_${c}` : g.int64Initializer(`channel_shape_${c}`, [1, c, 1, 1]);
+  const scale = g.node('Mul', [invStd, g.node('Reshape', [gamma, shape4], [], m)], [], m);
+  return g.node('Add', [g.node('Mul', [centred, scale], [], m), g.node('Reshape', [beta, shape4], [], m)], [], m);
+}
+
+/**
+ * Dropout(p) with the mask tf.dropout uses: floor(u + keep) / keep with u ~ U[0, 1), keep =
+ * 1 − p, so kept values are scaled by 1 / keep as in PyTorch.
+ */
+function dropoutLayer(ctx: BuildContext, p: number, x: Value): string {
+  const { g } = ctx;
+  const i = ctx.dropoutCount++;
+  switch (ctx.dropout) {
+    case 'off':
+      return x.name;
+    case 'inputs': {
+      const mask = g.input(dropoutMaskName(i), [ctx.batch, x.channels, `dropout_${i}_height`, `dropout_${i}_width`]);
+      return g.node('Mul', [x.name, mask], [], 'Dropout');
+    }
+    case 'random': {
+      const keep = 1 - p;
+      const keepName = g.hasInitializer(`dropout_keep_${keep}`) ? `dropout_keep_${keep}` : g.floatInitializer(`dropout_keep_${keep}`, [], Float32Array.of(keep));
+      const uniform = g.node('RandomUniformLike', [x.name], [attr.float('low', 0), attr.float('high', 1)], 'Dropout');
+      const mask = g.node('Div', [g.node('Floor', [g.node('Add', [uniform, keepName], [], 'Dropout')], [], 'Dropout'), keepName], [], 'Dropout');
+      return g.node('Mul', [x.name, mask], [], 'Dropout');
+    }
+  }
+}
+

@@ -1,0 +1,216 @@
+/**
+ * Training-step parity with the PyTorch reference, data-driven: every `*_step` folder under
+ * the fixtures root is a case. The model is built from the case's `meta.json` options (the
+ * reference's TrainOptions after its model's defaults), loaded with the reference's initial
+ * weights, given the same batch, and stepped three times with `optimizeParameters`.
+ *
+ * Tolerances (fixtures README, "Tolerances"): step-1 losses ≤ 1e-5 relative; step-1 fakes
+ * ≤ 1e-4 absolute; step-2/3 losses ≤ 1e-3 (pix2pix) / 1e-2 (CycleGAN) relative; step-1
+ * gradients per tensor ‖g − g_ref‖/‖g_ref‖ ≤ 5e-2; step-3 weights per tensor
+ * ‖w − w_ref‖/‖w_ref − w_init‖ ≤ 0.02 (pix2pix) / 0.5 (CycleGAN); BatchNorm running
+ * statistics ≤ 1e-4 relative. Biases that feed straight into an InstanceNorm
+ * (`biases_without_effect`) are left out of gradient and weight comparisons.
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { trainOptionFields, resolveTrainOptions, type TrainOptionsInput } from '../../src/shared/train-options';
+import { initBackend } from '../../src/main/engine/backends/select';
+import { readNpy } from '../../src/main/engine/io/npy';
+import { readPth } from '../../src/main/engine/io/pth';
+import type { StateDict, TensorData } from '../../src/main/engine/io/tensor-data';
+import { createModel, type TranslationModel } from '../../src/main/engine/models';
+import { Network } from '../../src/main/engine/networks';
+import * as tf from '../../src/main/engine/tf';
+import { torchFixturesDir } from '../helpers/paths';
+
+interface StepMeta {
+  model: string;
+  options: Record<string, unknown>;
+  model_names: string[];
+  networks: Record<string, { biases_without_effect: string[] }>;
+}
+interface LossesFile {
+  loss_names: string[];
+  steps: { step: number; losses: Record<string, number> }[];
+}
+
+const TOLERANCES: Record<string, { laterLosses: number; step3Weights: number }> = {
+  pix2pix: { laterLosses: 1e-3, step3Weights: 0.02 },
+  cycle_gan: { laterLosses: 1e-2, step3Weights: 0.5 },
+};
+
+const cases = existsSync(torchFixturesDir)
+  ? readdirSync(torchFixturesDir).filter((d) => d.endsWith('_step') && statSync(join(torchFixturesDir, d)).isDirectory())
+  : [];
+
+/** The reference options as our schema's input: its keys that we share ('inf' → null). */
+function optionsFromMeta(name: string, o: Record<string, unknown>): TrainOptionsInput {
+  const input: Record<string, unknown> = { dataroot: join(torchFixturesDir, name), seed: 0 };
+  for (const [k, v] of Object.entries(o)) {
+    if (!(k in trainOptionFields) || k === 'dataroot' || k === 'name' || k === 'checkpoints_dir') continue;
+    input[k] = k === 'max_dataset_size' && v === 'inf' ? null : v;
+  }
+  return input as TrainOptionsInput;
+}
+
+/** NCHW .npy (batch first) → NHWC tensor. */
+async function nhwc(path: string): Promise<tf.Tensor4D> {
+  const t = await readNpy(path);
+  const [n, c, h, w] = t.shape as [number, number, number, number];
+  return tf.tidy(() => tf.transpose(tf.tensor4d(t.data as Float32Array, [n, c, h, w]), [0, 2, 3, 1]));
+}
+
+const norm = (a: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, v) => s + v * v, 0));
+const diffNorm = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+  return Math.sqrt(s);
+};
+const relErr = (x: number, ref: number) => (ref === 0 ? Math.abs(x) : Math.abs(x - ref) / Math.abs(ref));
+
+/** A state dict (PyTorch layout) as our TF.js-layout values, via a throwaway network of the same spec. */
+function toTfValues(like: Network, sd: StateDict): Map<string, Float32Array> {
+  const tmp = new Network(like.spec, like.options);
+  try {
+    tmp.loadStateDict(sd, { strict: false });
+    const out = new Map<string, Float32Array>();
+    for (const [k, v] of [...tmp.params, ...tmp.buffers]) if (sd.has(k)) out.set(k, (v.dataSync() as Float32Array).slice());
+    return out;
+  } finally {
+    tmp.dispose();
+  }
+}
+
+const floatData = (t: TensorData) => t.data as Float32Array;
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'cpu' });
+});
+
+test('the fixtures hold training-step cases', () => {
+  expect(cases.length, `no *_step folders under ${torchFixturesDir}`).toBeGreaterThan(0);
+});
+
+describe.each(cases)('%s', (name) => {
+  const dir = join(torchFixturesDir, name);
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as StepMeta;
+  const ref = JSON.parse(readFileSync(join(dir, 'losses.json'), 'utf8')) as LossesFile;
+  const modelName = String(meta.options.model);
+  const tol = TOLERANCES[modelName];
+
+  let model: TranslationModel;
+  const losses: Record<string, number>[] = [];
+  const step1Grads = new Map<string, Map<string, Float32Array>>();
+  const step1Visuals = new Map<string, Float32Array>();
+  const init = new Map<string, Map<string, Float32Array>>();
+
+  beforeAll(async () => {
+    if (!tol) throw new Error(`${name}: no tolerances for model '${modelName}'`);
+    const options = resolveTrainOptions(optionsFromMeta(name, meta.options));
+    model = createModel(options);
+    expect([...model.modelNames]).toEqual(meta.model_names);
+    for (const net of meta.model_names) {
+      const sd = await readPth(join(dir, `init_net_${net}.pth`));
+      model.networks.get(net)!.loadStateDict(sd);
+      init.set(net, toTfValues(model.networks.get(net)!, sd));
+    }
+    model.setInput({ A: await nhwc(join(dir, 'real_A.npy')), B: await nhwc(join(dir, 'real_B.npy')) });
+    for (let step = 1; step <= ref.steps.length; step++) {
+      model.optimizeParameters({
+        dropoutSeed: step,
+        onGradients:
+          step === 1
+            ? (_group, grads) => {
+                for (const [key, g] of grads) {
+                  const [net, param] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+                  if (!step1Grads.has(net)) step1Grads.set(net, new Map());
+                  step1Grads.get(net)!.set(param, (g.dataSync() as Float32Array).slice());
+                }
+              }
+            : undefined,
+      });
+      losses.push(model.getCurrentLosses());
+      if (step === 1) {
+        for (const [v, t] of model.getCurrentVisuals()) {
+          step1Visuals.set(v, (tf.tidy(() => tf.transpose(t, [0, 3, 1, 2])).dataSync() as Float32Array).slice());
+        }
+      }
+    }
+  });
+
+  test('reports the reference loss names', () => {
+    expect([...model.lossNames]).toEqual(ref.loss_names);
+  });
+
+  test('step-1 losses within 1e-5 relative', () => {
+    for (const [k, v] of Object.entries(ref.steps[0]!.losses)) {
+      expect(relErr(losses[0]![k]!, v), `${k}: ${losses[0]![k]} vs ${v}`).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
+  test('step-1 fakes within 1e-4', async () => {
+    const files = readdirSync(dir).filter((f) => /^step1_(.+)\.npy$/.test(f));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const visual = /^step1_(.+)\.npy$/.exec(f)![1]!;
+      const expected = floatData(await readNpy(join(dir, f)));
+      const got = step1Visuals.get(visual);
+      expect(got, `visual ${visual}`).toBeDefined();
+      let max = 0;
+      for (let i = 0; i < expected.length; i++) max = Math.max(max, Math.abs(got![i]! - expected[i]!));
+      expect(max, `${visual}: max |Δ|`).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  test(`step-2 and later losses within the case's relative tolerance`, () => {
+    for (let s = 1; s < ref.steps.length; s++) {
+      for (const [k, v] of Object.entries(ref.steps[s]!.losses)) {
+        expect(relErr(losses[s]![k]!, v), `step ${s + 1} ${k}: ${losses[s]![k]} vs ${v}`).toBeLessThanOrEqual(tol!.laterLosses);
+      }
+    }
+  });
+
+  test('step-1 gradients within 5e-2 per tensor (where the reference saved them)', async () => {
+    for (const net of meta.model_names) {
+      const file = join(dir, `step1_grad_net_${net}.pth`);
+      if (!existsSync(file)) continue;
+      const skip = new Set(meta.networks[net]?.biases_without_effect ?? []);
+      const expected = toTfValues(model.networks.get(net)!, await readPth(file));
+      const got = step1Grads.get(net)!;
+      for (const [key, g] of expected) {
+        if (skip.has(key)) continue;
+        expect(got.has(key), `${net}.${key} has a gradient`).toBe(true);
+        const err = diffNorm(got.get(key)!, g) / norm(g);
+        expect(err, `${net}.${key}: ‖g − g_ref‖/‖g_ref‖`).toBeLessThanOrEqual(5e-2);
+      }
+    }
+  });
+
+  test('step-3 weights and running statistics', async () => {
+    const last = ref.steps.length;
+    for (const net of meta.model_names) {
+      const network = model.networks.get(net)!;
+      const sd = await readPth(join(dir, `step${last}_net_${net}.pth`));
+      const expected = toTfValues(network, sd);
+      const skip = new Set(meta.networks[net]?.biases_without_effect ?? []);
+      for (const [key, w] of expected) {
+        if (skip.has(key)) continue;
+        const param = network.params.get(key);
+        if (param) {
+          const got = param.dataSync();
+          const moved = diffNorm(w, init.get(net)!.get(key)!);
+          const err = diffNorm(got, w);
+          if (moved === 0) expect(err, `${net}.${key} should not move`).toBeLessThanOrEqual(1e-7 * norm(w));
+          else expect(err / moved, `${net}.${key}: ‖w − w_ref‖/‖w_ref − w_init‖`).toBeLessThanOrEqual(tol!.step3Weights);
+        } else {
+          const got = network.buffers.get(key)!.dataSync();
+          expect(diffNorm(got, w) / norm(w), `${net}.${key} (running statistic)`).toBeLessThanOrEqual(1e-4);
+        }
+      }
+      for (const [key, t] of sd) {
+        if (t.dtype === 'int64') expect(network.numBatchesTracked.get(key), `${net}.${key}`).toBe(Number((t.data as BigInt64Array)[0]));
+      }
+    }
+  });
+});
