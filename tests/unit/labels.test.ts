@@ -1,7 +1,6 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatasetHandlers } from '../../src/main/services/dataset-handlers';
@@ -10,6 +9,7 @@ import { LabelService, readLabelIds } from '../../src/main/services/labels';
 import { ProjectService } from '../../src/main/services/projects';
 import { RecentProjects } from '../../src/main/services/recent-projects';
 import { FACADES_PALETTE, hexToRgb } from '../../src/shared/palettes';
+import { rleEncode } from '../../src/shared/rle';
 
 let tmp: string;
 let root: string;
@@ -19,7 +19,7 @@ let itemId: string;
 const W = 48;
 const H = 32;
 
-const zlib64 = (ids: Uint8Array) => deflateSync(ids).toString('base64');
+const rle64 = (ids: Uint8Array) => Buffer.from(rleEncode(ids)).toString('base64');
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'atelier-labels-'));
@@ -52,7 +52,7 @@ function sampleIds(): Uint8Array {
 describe('labels:save and labels:load', () => {
   it('writes a colour PNG of exact palette colours and a single-channel id PNG', async () => {
     const ids = sampleIds();
-    const r = await labels.save({ itemId, width: W, height: H, data: zlib64(ids) });
+    const r = await labels.save({ itemId, width: W, height: H, data: rle64(ids) });
     expect(r.item.state).toBe('in-progress');
     expect(r.item.label).toMatchObject({ color: `labels/${itemId}.png`, ids: `labels/${itemId}.ids.png` });
 
@@ -67,28 +67,28 @@ describe('labels:save and labels:load', () => {
     expect(Buffer.from(await readLabelIds(root, r.item)).equals(ids)).toBe(true);
 
     const loaded = (await labels.load(itemId))!;
-    expect([loaded.width, loaded.height, loaded.encoding]).toEqual([W, H, 'zlib']);
+    expect([loaded.width, loaded.height, loaded.encoding]).toEqual([W, H, 'rle']);
   });
 
   it('marks the item labelled when asked', async () => {
-    const r = await labels.save({ itemId, width: W, height: H, data: zlib64(sampleIds()), state: 'labelled' });
+    const r = await labels.save({ itemId, width: W, height: H, data: rle64(sampleIds()), state: 'labelled' });
     expect(r.item.state).toBe('labelled');
     expect((await datasets.view()).counts.byState.labelled).toBe(1);
   });
 
   it('refuses a map of the wrong size, bad data, and ids outside the palette', async () => {
-    await expect(labels.save({ itemId, width: W + 1, height: H, data: zlib64(new Uint8Array((W + 1) * H)) })).rejects.toThrow(
+    await expect(labels.save({ itemId, width: W + 1, height: H, data: rle64(new Uint8Array((W + 1) * H)) })).rejects.toThrow(
       /must be 48×32 \(its photo's size\), got 49×32/,
     );
-    await expect(labels.save({ itemId, width: W, height: H, data: zlib64(new Uint8Array(10)) })).rejects.toThrow(
-      /got 10 class ids, expected 1536/,
+    await expect(labels.save({ itemId, width: W, height: H, data: rle64(new Uint8Array(10)) })).rejects.toThrow(
+      /not a valid map of 48×32 \(rle: decoded 10 bytes, expected 1536\)/,
     );
-    await expect(labels.save({ itemId, width: W, height: H, data: Buffer.from('nope').toString('base64') })).rejects.toThrow(
-      /not valid zlib/,
+    await expect(labels.save({ itemId, width: W, height: H, data: Buffer.from([1, 0x80]).toString('base64') })).rejects.toThrow(
+      /not a valid map of 48×32 \(rle: truncated run length\)/,
     );
     const bad = sampleIds();
     bad[5 * W + 7] = 200;
-    await expect(labels.save({ itemId, width: W, height: H, data: zlib64(bad) })).rejects.toThrow(
+    await expect(labels.save({ itemId, width: W, height: H, data: rle64(bad) })).rejects.toThrow(
       /pixel \(7, 5\) holds class id 200, which palette "facades" does not have/,
     );
     // A refused save leaves the saved map as it was.
@@ -99,7 +99,7 @@ describe('labels:save and labels:load', () => {
   it('runs concurrent saves of one item in order: the last one wins', async () => {
     const saves = [0, 1, 2, 3, 4].map((k) => {
       const ids = new Uint8Array(W * H).fill(k);
-      return labels.save({ itemId, width: W, height: H, data: zlib64(ids) });
+      return labels.save({ itemId, width: W, height: H, data: rle64(ids) });
     });
     await Promise.all(saves);
     const ids = await readLabelIds(root, await datasets.item(itemId));
@@ -118,7 +118,7 @@ describe('labels:save and labels:load', () => {
     const projects = { requireRoot: () => root, current: () => null, updateManifest: async () => { throw new Error('unused'); } };
     const handlers = createDatasetHandlers({ projects: projects as never });
     const ctx = { transport: 'internal' as const };
-    const saved = await handlers['labels:save']({ itemId, width: W, height: H, encoding: 'zlib', data: zlib64(sampleIds()) }, ctx);
+    const saved = await handlers['labels:save']({ itemId, width: W, height: H, encoding: 'rle', data: rle64(sampleIds()) }, ctx);
     expect(saved.item.id).toBe(itemId);
     expect((await handlers['labels:palettes'](undefined, ctx)).builtin.map((p) => p.id)).toEqual(['facades', 'cityscapes-19']);
   });
@@ -132,7 +132,7 @@ describe('a 4096×4096 label map', () => {
     const big = (await datasets.view()).items.find((i) => i.name === 'big.jpg')!;
     const ids = new Uint8Array(4096 * 4096);
     for (let y = 0; y < 4096; y++) ids.fill((y >> 7) % 12, y * 4096, y * 4096 + 2048 + (y % 300));
-    const data = deflateSync(ids, { level: 1 }).toString('base64');
+    const data = rle64(ids);
     const t0 = performance.now();
     const r = await labels.save({ itemId: big.id, width: 4096, height: 4096, data });
     const ms = performance.now() - t0;

@@ -46,7 +46,13 @@ let ortPromise: Promise<Ort> | undefined;
 /** The onnxruntime-node module; rejects with OnnxRuntimeUnavailable when it cannot load. */
 export function loadOnnxRuntime(): Promise<Ort> {
   ortPromise ??= import('onnxruntime-node').then(
-    (m) => ((m as { default?: Ort }).default?.InferenceSession ? (m as { default: Ort }).default : m),
+    (m) => {
+      const ort = (m as { default?: Ort }).default?.InferenceSession ? (m as { default: Ort }).default : m;
+      // Failures come back as exceptions with the same text (and end up in the probe's
+      // attempts); the native logger would also print them to stderr.
+      ort.env.logLevel = 'fatal';
+      return ort;
+    },
     (err: unknown) => {
       const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
       throw new OnnxRuntimeUnavailable(`onnxruntime-node failed to load: ${first}`);

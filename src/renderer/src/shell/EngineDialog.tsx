@@ -1,3 +1,4 @@
+import { jobLabel } from '../state/jobs';
 import { useStore } from '../state/store';
 import { backendLabel, backendName, engineStateLabel } from './backend-label';
 import { Dialog } from './Dialog';
@@ -49,7 +50,7 @@ export function EngineDialog() {
           <>
             <dt>Jobs</dt>
             <dd>
-              {engine.job ? `running ${engine.job.kind}` : 'none running'}
+              {engine.job ? `running: ${jobLabel(engine.job.kind)}` : 'none running'}
               {engine.queued > 0 && `, ${engine.queued} queued`}
             </dd>
           </>

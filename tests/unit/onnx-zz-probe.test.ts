@@ -1,0 +1,3 @@
+import { test } from 'vitest';
+import { probeOnnxRuntime } from '../../src/main/engine/onnx';
+test('p', async () => { console.log(JSON.stringify(await probeOnnxRuntime(), null, 1)); });
