@@ -23,7 +23,7 @@ function alternativeForms(): void {
   const { grads, value } = tf.variableGrads(() => {
     const h = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same');
     const m = tf.moments(h, [0, 1, 2]);
-    const bn = tf.batchNorm(h, m.mean, m.variance, beta, gamma, 1e-5);
+    const bn = tf.batchNorm(h, m.mean, m.variance, beta, gamma, 1e-5) as tf.Tensor4D;
     const up = tf.conv2dTranspose(bn, wt as tf.Tensor4D, [2, 10, 10, 4], 2, 'same');
     const resized = tf.image.resizeBilinear(up, [12, 12]);
     const nearest = tf.image.resizeNearestNeighbor(resized, [24, 24]);

@@ -203,4 +203,36 @@ test('imports the facades folder as 90 labelled train pairs and 30 val pairs', a
   await expect(page.locator('.label-editor')).not.toHaveAttribute('data-item', first!);
   await page.keyboard.press('PageUp');
   await expect(page.locator('.label-editor')).toHaveAttribute('data-item', first!);
+
+  // Side by side at 1:1: the label pane shows exact class colours, never a blend.
+  await page.keyboard.press('v');
+  const labels = page.getByRole('img', { name: 'Label map', exact: true });
+  await expect(page.getByRole('img', { name: 'Photo', exact: true })).toBeVisible();
+  await page.keyboard.press('Shift+0');
+  await expect(labels).toHaveAttribute('data-view', /^1 /);
+  await page.waitForTimeout(300);
+  const view = (await callApi(studio, 'dataset:get')) as DatasetView;
+  const item = view.items.find((i) => i.id === first)!;
+  const ids = await sharp(join(scratch.projects, 'facades', item.label!.ids)).extractChannel(0).raw().toBuffer();
+  const shot = await sharp(await labels.screenshot()).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const [, vx, vy] = (await labels.getAttribute('data-view'))!.split(' ').map(Number) as [number, number, number];
+  const palette = new Set(FACADES_PALETTE.classes.map((c) => hexToRgb(c.color).join(',')));
+  let checked = 0;
+  for (let py = 8; py < 248; py += 8) {
+    for (let px = 8; px < 248; px += 8) {
+      const id = ids[py * 256 + px]!;
+      // Inside a region of one class, so a half-pixel view offset cannot matter.
+      let uniform = true;
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) uniform &&= ids[(py + dy) * 256 + px + dx] === id;
+      if (!uniform) continue;
+      const sx = Math.floor(vx + px + 0.5);
+      const sy = Math.floor(vy + py + 0.5);
+      const o = (sy * shot.info.width + sx) * shot.info.channels;
+      const rgb = [shot.data[o], shot.data[o + 1], shot.data[o + 2]].join(',');
+      expect(palette.has(rgb), `screen pixel at image (${px}, ${py}) is ${rgb}`).toBe(true);
+      expect(rgb).toBe(hexToRgb(FACADES_PALETTE.classes.find((c) => c.id === id)!.color).join(','));
+      checked++;
+    }
+  }
+  expect(checked).toBeGreaterThan(200);
 });

@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFromFile } from 'electron-vite';
 import { build } from 'vite';
@@ -18,6 +18,7 @@ async function bundledDependencies(): Promise<string[]> {
  * without `npm run build`. Returns the bundle's path.
  */
 export async function buildEngineForTests(): Promise<string> {
+  removeOrphanedBuilds();
   const outDir = join(repoRoot, '.atelier-tmp', `engine-${process.pid}-${Date.now()}`);
   await build({
     configFile: false,
@@ -38,4 +39,19 @@ export async function buildEngineForTests(): Promise<string> {
   const entry = join(outDir, 'engine.js');
   if (!existsSync(entry)) throw new Error(`engine build produced no ${entry}`);
   return entry;
+}
+
+/** Builds left by test processes that were killed before their exit hook ran. */
+function removeOrphanedBuilds(): void {
+  const tmp = join(repoRoot, '.atelier-tmp');
+  if (!existsSync(tmp)) return;
+  for (const name of readdirSync(tmp)) {
+    const pid = Number(/^engine-(\d+)-\d+$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      rmSync(join(tmp, name), { recursive: true, force: true });
+    }
+  }
 }

@@ -108,7 +108,7 @@ describe('the wasm backend', () => {
     await initBackend({ prefer: 'wasm', threads: 2 });
     const trace = startKernelTrace();
     try {
-      const x = tf.variable(tf.ones([1, 8, 8, 2]));
+      const x = tf.variable(tf.ones([1, 16, 16, 2]));
       const w = tf.variable(tf.ones([4, 4, 2, 3]));
       const { grads } = tf.variableGrads(() => tf.sum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1)) as tf.Scalar);
       Object.values(grads).forEach((g) => g.dispose());
@@ -127,7 +127,7 @@ describe('the wasm backend', () => {
     expect(find('Conv2D', 'Conv2DBackpropInput')?.calls).toBe(1);
     expect(trace.format()).toMatch(/Conv2DBackpropFilter\s+xnnpack-dilated-conv\s+1 calls/);
     // Stopping restores the kernels: no more records.
-    tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([2, 2, 1, 1]), 1, 'valid'));
+    tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, tf.ones([2, 2, 1, 1]) as tf.Tensor4D, 1, 'valid'));
     expect(trace.records()).toEqual(records);
   });
 });

@@ -22,9 +22,10 @@ describe('backendLabel', () => {
     expect(backendLabel(info({ name: 'wasm', device: 'CPU', threads: 1 }))).toBe('wasm · 1 thread');
   });
 
-  it('adds the inference engine when there is one', () => {
-    const withOrt = info({ name: 'wasm', threads: 2, inference: { name: 'onnxruntime', device: 'CPU', providers: ['cpu'] } });
-    expect(backendLabel(withOrt)).toBe('wasm · 2 threads + ONNX Runtime (CPU)');
+  it('adds the inference engine when there is one, with the provider it runs on', () => {
+    const inference = (providers: string[]) => ({ name: 'onnxruntime' as const, device: 'CPU, 2 threads (ONNX Runtime 1.30.0)', providers });
+    expect(backendLabel(info({ name: 'wasm', threads: 2, inference: inference(['cpu']) }))).toBe('wasm · 2 threads + ONNX Runtime (CPU)');
+    expect(backendLabel(info({ name: 'tensorflow', inference: inference(['cuda', 'cpu']) }))).toBe('tfjs-node + ONNX Runtime (CUDA)');
   });
 
   it('colours the state dot by what the user should do about it', () => {

@@ -247,6 +247,23 @@ describe('studio: engine and connection', () => {
     ]);
   });
 
+  it('reports an engine that is already down when the studio opens', async () => {
+    const handlers = baseHandlers();
+    handlers['engine:status'] = () => ({
+      state: 'crashed',
+      backend: null,
+      job: null,
+      queued: 0,
+      restarts: 3,
+      error: 'The engine process could not be started',
+    });
+    const studio = createStudio(fakeMain(handlers).client);
+    await studio.refresh();
+    expect(studio.toasts.store.get()).toMatchObject([
+      { kind: 'error', title: 'The engine stopped unexpectedly', message: 'The engine process could not be started' },
+    ]);
+  });
+
   it('tells the user after repeated failed reconnects, and refreshes the state once back', async () => {
     const main = fakeMain(baseHandlers());
     const studio = createStudio(main.client);

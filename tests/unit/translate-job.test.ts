@@ -1,13 +1,13 @@
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zlibSync } from 'fflate';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveModel } from '../../src/main/engine/io/model-file';
 import { defineG, type GeneratorOptions } from '../../src/main/engine/networks';
 import {
   batchOutputNames,
+  encodeMask,
   generatorCache,
   runBatch,
   runExport,
@@ -123,7 +123,7 @@ describe('translate jobs', () => {
         model: { type: 'model', dir: cycleModel },
         direction: 'BtoA',
         source: { path: horse() },
-        blend: { mask: { width, height, encoding: 'zlib', data: Buffer.from(zlibSync(mask)).toString('base64') }, feather: 6, strength: 1 },
+        blend: { mask: encodeMask(mask, width, height), feather: 6, strength: 1 },
         eval: false,
         output: out,
         format: 'png',
@@ -203,7 +203,7 @@ describe('translate jobs', () => {
         model: { type: 'model', dir: localModel },
         direction: 'AtoB',
         source: { path: bigPhoto },
-        blend: { mask: { width: 1000, height: 700, encoding: 'zlib', data: Buffer.from(zlibSync(mask)).toString('base64') }, feather: 0, strength: 1 },
+        blend: { mask: encodeMask(mask, 1000, 700), feather: 0, strength: 1 },
         eval: true,
         maxSize: 200,
       },
@@ -239,7 +239,7 @@ describe('translate jobs', () => {
           model: { type: 'model', dir: localModel },
           direction: 'AtoB',
           source: { path: horse() },
-          blend: { mask: { width: 10, height: 10, encoding: 'zlib', data: Buffer.from(zlibSync(new Uint8Array(100))).toString('base64') }, feather: 0, strength: 1 },
+          blend: { mask: encodeMask(new Uint8Array(100), 10, 10), feather: 0, strength: 1 },
           eval: true,
           maxSize: 64,
         },

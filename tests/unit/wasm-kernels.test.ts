@@ -5,7 +5,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backends/select';
-import { WASM_TRAINING_KERNELS } from '../../src/main/engine/backends/wasm-kernels';
+import { startKernelTrace } from '../../src/main/engine/backends/kernel-trace';
+import { WASM_TRAINING_KERNELS, registerWasmTrainingKernels } from '../../src/main/engine/backends/wasm-kernels';
+import {
+  PHASE_CONV_MIN_DY_PIXELS,
+  setPackageConv2DBackpropInput,
+} from '../../src/main/engine/backends/wasm-kernels/conv2d-backprop-input';
 import * as tf from '../../src/main/engine/tf';
 
 const REL_TOL = 1e-4;
@@ -171,8 +176,32 @@ describe.each(allCases)('$name', (c) => {
         inputShape: xShape,
       } as unknown as tf.NamedAttrMap) as tf.Tensor;
     const expected = await onBackend('cpu', () => tf.tidy(run));
-    const actual = await onBackend('wasm', () => tf.tidy(run));
-    expectClose(actual, expected, 'dx');
+    // Every call through the phase convolution, then with the small-call route as registered.
+    setPackageConv2DBackpropInput(undefined);
+    expectClose(await onBackend('wasm', () => tf.tidy(run)), expected, 'dx, phase convolution');
+    registerWasmTrainingKernels();
+    expectClose(await onBackend('wasm', () => tf.tidy(run)), expected, 'dx, as registered');
+  });
+});
+
+describe('Conv2DBackpropInput routes', () => {
+  it('sends calls with few dy pixels to the package loop and the rest to the phase convolution', async () => {
+    await tf.setBackend('wasm');
+    const trace = startKernelTrace();
+    try {
+      tf.tidy(() => {
+        const filter = tf.ones([4, 4, 3, 5]);
+        // dy 1×4×4 = 16 pixels, then 2×8×8 = 128.
+        tf.conv2dTranspose(tf.ones([1, 4, 4, 5]) as tf.Tensor4D, filter as tf.Tensor4D, [1, 8, 8, 3], 2, 1);
+        tf.conv2dTranspose(tf.ones([2, 8, 8, 5]) as tf.Tensor4D, filter as tf.Tensor4D, [2, 16, 16, 3], 2, 1);
+      });
+    } finally {
+      trace.stop();
+    }
+    expect(16).toBeLessThan(PHASE_CONV_MIN_DY_PIXELS);
+    expect(128).toBeGreaterThanOrEqual(PHASE_CONV_MIN_DY_PIXELS);
+    const routes = trace.records().filter((r) => r.kernel === tf.Conv2DBackpropInput && !r.parent);
+    expect(routes.map((r) => [r.impl, r.calls]).sort()).toEqual([['package-loop', 1], ['xnnpack-phase-conv', 1]]);
   });
 });
 
@@ -209,13 +238,13 @@ function trainingStep(values: Record<string, Float32Array>, shapes: Record<strin
       const h0 = tf.conv2d(p, vars.w0 as tf.Tensor4D, 1, 'valid');
       const m0 = tf.moments(h0, [1, 2], true);
       const n0 = tf.leakyRelu(tf.mul(tf.sub(h0, m0.mean), tf.rsqrt(tf.add(m0.variance, 1e-5))), 0.2);
-      const h1 = tf.conv2d(n0, vars.w1 as tf.Tensor4D, 2, 1);
+      const h1 = tf.conv2d(n0 as tf.Tensor4D, vars.w1 as tf.Tensor4D, 2, 1);
       const m1 = tf.moments(h1, [0, 1, 2]);
-      const n1 = tf.relu(tf.mul(tf.sub(h1, m1.mean), tf.rsqrt(tf.add(m1.variance, 1e-5))));
+      const n1 = tf.relu(tf.mul(tf.sub(h1, m1.mean), tf.rsqrt(tf.add(m1.variance, 1e-5)))) as tf.Tensor4D;
       const [n, hh, ww] = n1.shape;
       const up = tf.conv2dTranspose(n1, vars.w2 as tf.Tensor4D, [n, hh * 2, ww * 2, 4], 2, 1);
       const cat = tf.concat([up, n0], 3);
-      return tf.tanh(tf.conv2d(cat, vars.w3 as tf.Tensor4D, 1, 'same'));
+      return tf.tanh(tf.conv2d(cat as tf.Tensor4D, vars.w3 as tf.Tensor4D, 1, 'same'));
     };
     const { value, grads } = tf.variableGrads(() => {
       const out = net(input);

@@ -6,11 +6,10 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { zlibSync } from 'fflate';
 import type { BackendName } from '../../shared/backend';
 import { initBackend } from '../engine/backends/select';
 import { readModelManifest, MODEL_MANIFEST, type ModelDirection } from '../engine/io/model-file';
-import { runBatch, runExport, type BatchSummary } from '../engine/jobs/translate';
+import { encodeMask, runBatch, runExport, type BatchSummary } from '../engine/jobs/translate';
 import type { ModelRef } from '../engine/jobs/translate-model';
 import { CliUsageError, type CliCommand, type CliContext } from './command';
 import { progressBar } from './progress-bar';
@@ -153,12 +152,12 @@ export async function resolveModelArg(model: string, direction: ModelDirection |
   throw new Error(`--model ${model}: the folder holds neither ${MODEL_MANIFEST} (a saved model) nor options.json (a training run)`);
 }
 
-/** A grayscale PNG as zlib-compressed coverage bytes, as the API carries masks. */
+/** A grayscale PNG as the coverage payload the translate jobs take. */
 async function readMask(path: string) {
   try {
     const { data, info } = await sharp(path).greyscale().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     const bytes = info.channels === 1 ? new Uint8Array(data) : Uint8Array.from({ length: info.width * info.height }, (_, i) => data[i * info.channels]!);
-    return { width: info.width, height: info.height, encoding: 'zlib' as const, data: Buffer.from(zlibSync(bytes)).toString('base64') };
+    return encodeMask(bytes, info.width, info.height);
   } catch (err) {
     throw new Error(`--mask ${path}: cannot read the mask (${(err as Error).message})`);
   }

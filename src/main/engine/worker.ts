@@ -6,7 +6,9 @@
  */
 import type { BackendInfo } from '../../shared/backend';
 import { initBackend } from './backends/select';
+import { withInferenceEngine } from './onnx/engine';
 import type { EngineToMain, JobErrorCode, MainToEngine } from './jobs';
+import { PauseGate } from './jobs/pause-gate';
 import { jobRegistry } from './jobs/registry';
 
 /** The part of Electron's ParentPort the engine uses (typed here: the engine never imports electron). */
@@ -44,7 +46,7 @@ function connectToMain(): MainPort {
 }
 
 const port = connectToMain();
-const running = new Map<string, AbortController>();
+const running = new Map<string, { controller: AbortController; gate: PauseGate }>();
 
 function log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
   port.send({ type: 'log', level, message });
@@ -68,7 +70,8 @@ async function runJob(backendReady: Promise<BackendInfo>, id: string, kind: stri
   }
   // Registered before waiting for the backend, so a cancel that arrives meanwhile counts.
   const controller = new AbortController();
-  running.set(id, controller);
+  const gate = new PauseGate(controller.signal, (paused) => port.send({ type: 'paused', id, paused }));
+  running.set(id, { controller, gate });
   try {
     let backend: BackendInfo;
     try {
@@ -83,6 +86,7 @@ async function runJob(backendReady: Promise<BackendInfo>, id: string, kind: stri
       progress: (done, total, message = '', data) =>
         port.send({ type: 'progress', id, done, total, message, ...(data === undefined ? {} : { data }) }),
       log,
+      pausePoint: () => gate.pausePoint(),
     });
     if (controller.signal.aborted) fail(id, 'cancelled', `Job ${kind} was cancelled`);
     else port.send({ type: 'result', id, result });
@@ -99,18 +103,24 @@ async function runJob(backendReady: Promise<BackendInfo>, id: string, kind: stri
 process.on('SIGINT', () => undefined);
 
 process.on('uncaughtException', (err) => {
-  log('error', `Engine crashed: ${err.stack ?? err.message}`);
+  // stderr, not the IPC channel: it is written before exit, and the host logs it.
+  console.error(`Engine crashed: ${err.stack ?? err.message}`);
   process.exit(1);
 });
 
-// Jobs may arrive while the backend initialises; they wait for it.
-const backendReady = initBackend({ log: (line) => log('info', line) });
+// Jobs may arrive while the backend initialises; they wait for it. The report names the
+// inference engine too when ONNX Runtime runs inference.
+const backendReady = initBackend({ log: (line) => log('info', line) }).then(withInferenceEngine);
 
 port.onMessage((message) => {
   if (message.type === 'job') {
     void runJob(backendReady, message.id, message.kind, message.params);
   } else if (message.type === 'cancel') {
-    running.get(message.id)?.abort();
+    running.get(message.id)?.controller.abort();
+  } else if (message.type === 'pause') {
+    running.get(message.id)?.gate.pause();
+  } else if (message.type === 'resume') {
+    running.get(message.id)?.gate.resume();
   }
 });
 

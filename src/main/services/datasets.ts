@@ -97,6 +97,7 @@ export class DatasetService {
   private cache: { root: string; data: Dataset } | null = null;
   private revision = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  private imports: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: DatasetServiceOptions) {}
 
@@ -280,15 +281,28 @@ export class DatasetService {
 
   importData(files: { name: string; data: string }[], options: ImportOptions): Promise<ImportReport> {
     return this.runImport(options, 'auto', async (run) => {
-      let done = 0;
+      const entries: { name: string; source: string; bytes: Buffer }[] = [];
       for (const f of files) {
         const name = basename(f.name.replace(/\\/g, '/'));
         if (!isImageName(name)) {
           run.report.skipped.push({ source: f.name, reason: `not an image file (${extname(name) || 'no extension'})` });
         } else {
-          await this.addPhoto(run, Buffer.from(f.data, 'base64'), f.name, name, this.photoDomain(run), undefined);
+          entries.push({ name, source: f.name, bytes: Buffer.from(f.data, 'base64') });
         }
-        this.progress('import', ++done, files.length, f.name);
+      }
+      let done = 0;
+      for (let b = 0; b < entries.length; b += 8) {
+        await this.batch(run, async () => {
+          for (const e of entries.slice(b, b + 8)) {
+            try {
+              await this.addPhoto(run, e.bytes, e.source, e.name, this.photoDomain(run), undefined);
+            } catch (err) {
+              if (err instanceof ImageDecodeError) run.report.corrupt.push({ source: e.source, reason: err.message });
+              else throw err;
+            }
+            this.progress('import', ++done, entries.length, e.source);
+          }
+        });
       }
     });
   }
@@ -308,13 +322,19 @@ export class DatasetService {
       run.report.skipped.push(...scan.skipped);
       const kind: DatasetKind | null = chosen === 'unaligned' ? 'unpaired' : chosen === 'images' ? null : 'paired';
       if (kind && kind !== run.data.kind) {
-        if (run.data.items.length) {
-          throw new ApiError(
-            'failed',
-            `${dir} holds a ${kind} dataset (${chosen} layout) but this project's dataset is ${run.data.kind}`,
-          );
-        }
-        run.data.kind = kind;
+        await this.batch(
+          run,
+          async () => {
+            if (run.data.items.length) {
+              throw new ApiError(
+                'failed',
+                `${dir} holds a ${kind} dataset (${chosen} layout) but this project's dataset is ${run.data.kind}`,
+              );
+            }
+            run.data.kind = kind;
+          },
+          true,
+        );
       }
       run.report.messages.push(`Read ${dir} as the ${chosen} layout: ${scan.entries.length} entries`);
       await this.importEntries(run, scan.entries);
@@ -341,12 +361,17 @@ export class DatasetService {
     return run.data.kind === 'paired' ? 'A' : (run.options.domain ?? 'A');
   }
 
-  private async runImport(
+  /**
+   * Imports run one at a time, but not in the dataset's queue: their files are decoded and
+   * written outside it, and items are added in short batches inside it, so label saves and
+   * edits go through while a large import runs.
+   */
+  private runImport(
     options: ImportOptions,
     labelSide: ImportRun['labelSide'],
     body: (run: ImportRun) => Promise<void>,
   ): Promise<ImportReport> {
-    return this.serial(async () => {
+    const task = async () => {
       const { root, data } = await this.loadFresh();
       const run: ImportRun = {
         root,
@@ -356,12 +381,7 @@ export class DatasetService {
         palette: await this.palette(),
         report: { added: 0, skipped: [], corrupt: [], tooLarge: [], renamed: [], messages: [] },
       };
-      try {
-        await body(run);
-      } finally {
-        // Whatever was added before a failure is kept and recorded.
-        if (run.report.added) await this.save(root, data);
-      }
+      await body(run);
       if (run.report.tooLarge.length) {
         run.report.messages.push(
           `${run.report.tooLarge.length} image(s) are over ${this.maxPixels / 1e6} megapixels and were not imported; ` +
@@ -369,33 +389,57 @@ export class DatasetService {
         );
       }
       return run.report;
+    };
+    const next = this.imports.then(task, task);
+    this.imports = next.catch(() => undefined);
+    return next;
+  }
+
+  /** One step of an import inside the dataset's queue; what it added is saved at its end. */
+  private batch(run: ImportRun, step: () => Promise<void>, changed = false): Promise<void> {
+    return this.serial(async () => {
+      const { root, data } = await this.loadFresh();
+      run.data = data;
+      const before = run.report.added;
+      try {
+        await step();
+      } finally {
+        // Whatever was added before a failure is kept and recorded.
+        if (changed || run.report.added > before) await this.save(root, data);
+      }
     });
   }
 
   private async importEntries(run: ImportRun, entries: ScanEntry[]): Promise<void> {
-    let next = 0;
+    const BATCH = 8;
     let done = 0;
-    const worker = async () => {
-      while (next < entries.length) {
-        const e = entries[next++]!;
-        const source = e.kind === 'pair' ? e.a : e.path;
-        try {
-          if (e.kind === 'photo') {
-            const domain = e.domain ?? this.photoDomain(run);
-            await this.addPhoto(run, e.path, e.path, basename(e.path), domain, e.split);
-          } else if (e.kind === 'aligned') {
-            await this.addAligned(run, e.path, e.split);
-          } else {
-            await this.addPair(run, e.a, e.b, e.split);
+    for (let b = 0; b < entries.length; b += BATCH) {
+      const chunk = entries.slice(b, b + BATCH);
+      let next = 0;
+      const worker = async () => {
+        while (next < chunk.length) {
+          const e = chunk[next++]!;
+          const source = e.kind === 'pair' ? e.a : e.path;
+          try {
+            if (e.kind === 'photo') {
+              const domain = e.domain ?? this.photoDomain(run);
+              await this.addPhoto(run, e.path, e.path, basename(e.path), domain, e.split);
+            } else if (e.kind === 'aligned') {
+              await this.addAligned(run, e.path, e.split);
+            } else {
+              await this.addPair(run, e.a, e.b, e.split);
+            }
+          } catch (err) {
+            if (err instanceof ImageDecodeError) run.report.corrupt.push({ source, reason: err.message });
+            else throw err;
           }
-        } catch (err) {
-          if (err instanceof ImageDecodeError) run.report.corrupt.push({ source, reason: err.message });
-          else throw err;
+          this.progress('import', ++done, entries.length, source);
         }
-        this.progress('import', ++done, entries.length, source);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, this.options.concurrency ?? 2) }, worker));
+      };
+      await this.batch(run, async () => {
+        await Promise.all(Array.from({ length: Math.max(1, this.options.concurrency ?? 2) }, worker));
+      });
+    }
   }
 
   /** Size check: the size to store at, or null when refused (reported). */

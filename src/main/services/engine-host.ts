@@ -35,6 +35,8 @@ export interface RunOptions {
   /** Id to run under (reported in events); a fresh one when absent. */
   jobId?: string;
   onProgress?: (update: JobProgressUpdate) => void;
+  /** The job stopped at a pause point (true) or went on (false); see `pause`. */
+  onPaused?: (paused: boolean) => void;
   /** Aborting it cancels the job (queued: dropped; running: the engine is asked to stop). */
   signal?: AbortSignal;
 }
@@ -187,6 +189,25 @@ export class EngineHost {
     return true;
   }
 
+  /**
+   * Ask the running job to wait at its next pause point (`resume` lets it go on); the job's
+   * `onPaused` reports when it does. False when `jobId` is not the running job.
+   */
+  pause(jobId: string): boolean {
+    return this.control(jobId, 'pause');
+  }
+
+  resume(jobId: string): boolean {
+    return this.control(jobId, 'resume');
+  }
+
+  private control(jobId: string, type: 'pause' | 'resume'): boolean {
+    const job = this.current;
+    if (!job || job.id !== jobId || job.cancelTimer || !this.process) return false;
+    this.process.send({ type, id: jobId });
+    return true;
+  }
+
   /** Cancel every job and stop the engine process; resolves when it has exited. */
   async stop(reason = 'Atelier is shutting down'): Promise<void> {
     if (this.restartTimer) clearTimeout(this.restartTimer);
@@ -257,6 +278,11 @@ export class EngineHost {
           message: message.message,
           ...(message.data === undefined ? {} : { data: message.data }),
         });
+        return;
+      }
+      case 'paused': {
+        const job = this.current;
+        if (job?.id === message.id) job.options.onPaused?.(message.paused);
         return;
       }
       case 'result':

@@ -41,28 +41,38 @@ export function colorize(ids: Uint8Array, palette: Palette): Buffer {
   return Buffer.from(rgba.buffer);
 }
 
-async function encodePngs(ids: Uint8Array, rgba: Uint32Array, width: number, height: number) {
-  // Label maps are long runs: fast zlib settings give small files quickly.
-  const png = { compressionLevel: 3, adaptiveFiltering: false } as const;
-  const [idsPng, colorPng] = await Promise.all([
-    // 'b-w' makes the PNG single-channel grey; sharp would write raw one-band input as RGB.
-    sharp(Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength), { raw: { width, height, channels: 1 } })
-      .toColourspace('b-w')
-      .png(png)
-      .toBuffer(),
-    sharp(Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength), { raw: { width, height, channels: 4 } })
-      .removeAlpha()
-      .png(png)
-      .toBuffer(),
-  ]);
-  return { idsPng, colorPng };
+// Label maps are long runs: fast zlib settings give small files quickly.
+const PNG_OPTIONS = { compressionLevel: 3, adaptiveFiltering: false } as const;
+
+/** The class-id PNG: 8-bit single-channel grey. */
+function encodeIdsPng(ids: Uint8Array, width: number, height: number): Promise<Buffer> {
+  // 'b-w' makes the PNG single-channel; sharp would write raw one-band input as RGB.
+  return sharp(Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength), { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png(PNG_OPTIONS)
+    .toBuffer();
+}
+
+/** The colour PNG: 8-bit RGB from the RGBA image (alpha dropped by libvips). */
+function encodeColorPng(rgba: Uint32Array, width: number, height: number): Promise<Buffer> {
+  return sharp(Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength), { raw: { width, height, channels: 4 } })
+    .removeAlpha()
+    .png(PNG_OPTIONS)
+    .toBuffer();
 }
 
 /**
- * Write both PNGs of an item's label map. The ids file goes first: it is what the editor
- * loads, so a crash between the two writes loses nothing that was painted. `rgba` is the
- * colour image when the caller already has it (decoded together with the ids).
+ * Write both PNGs of an item's label map, each atomically. The ids file goes first: it is
+ * what the editor loads, so a crash between the two writes loses nothing that was painted.
  */
+async function writeLabelPngs(root: string, itemId: string, idsPng: Buffer, colorPng: Buffer): Promise<{ color: number; ids: number }> {
+  const files = labelFiles(itemId);
+  await writeFileAtomic(join(root, files.ids), idsPng);
+  await writeFileAtomic(join(root, files.color), colorPng);
+  return { color: colorPng.byteLength, ids: idsPng.byteLength };
+}
+
+/** Check, colour, encode and write the label map of an item from its class ids. */
 export async function writeLabelFiles(
   root: string,
   itemId: string,
@@ -70,21 +80,15 @@ export async function writeLabelFiles(
   height: number,
   ids: Uint8Array,
   palette: Palette,
-  rgba?: Uint32Array,
 ): Promise<{ color: number; ids: number }> {
   if (ids.length !== width * height) {
     throw new ApiError('invalid-payload', `label map of item ${itemId}: ${ids.length} ids for ${width}×${height} pixels`);
   }
-  if (!rgba) {
-    checkIds(ids, width, palette, `label map of item ${itemId}`);
-    const b = colorize(ids, palette);
-    rgba = new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-  }
-  const files = labelFiles(itemId);
-  const { idsPng, colorPng } = await encodePngs(ids, rgba, width, height);
-  await writeFileAtomic(join(root, files.ids), idsPng);
-  await writeFileAtomic(join(root, files.color), colorPng);
-  return { color: colorPng.byteLength, ids: idsPng.byteLength };
+  checkIds(ids, width, palette, `label map of item ${itemId}`);
+  const idsPng = encodeIdsPng(ids, width, height);
+  const b = colorize(ids, palette);
+  const colorPng = encodeColorPng(new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4), width, height);
+  return writeLabelPngs(root, itemId, await idsPng, await colorPng);
 }
 
 /** The class ids of an item's saved label map. */
@@ -113,23 +117,27 @@ export function encodeIds(ids: Uint8Array): string {
 }
 
 /**
- * Ids sent by the editor, decoded run by run into the id buffer and the colour image at
- * once; each run's class is checked against the palette (one check per run, not per pixel).
+ * Save ids sent by the editor (run-length coded, base64). Each run's class is checked
+ * against the palette (one check per run, not per pixel); the id PNG encodes on libuv's
+ * pool while the colour image is filled run by run here, then both are written.
  */
-export function decodeIds(
+export async function saveEncodedIds(
+  root: string,
+  itemId: string,
   data: string,
   width: number,
   height: number,
   palette: Palette,
   what: string,
-): { ids: Uint8Array; rgba: Uint32Array } {
+): Promise<{ color: number; ids: number }> {
   const n = width * height;
-  const ids = new Uint8Array(n);
-  const rgba = new Uint32Array(n);
+  const rle = Buffer.from(data, 'base64');
   const mask = paletteIdMask(palette);
   const lut = paletteRgbaLut(palette);
+  // Uninitialised memory is fine: a stream that passes covers every byte exactly once.
+  const ids = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
   try {
-    rleForEachRun(Buffer.from(data, 'base64'), n, (v, start, len) => {
+    rleForEachRun(rle, n, (v, start, len) => {
       if (!mask[v]) {
         throw new ApiError(
           'invalid-payload',
@@ -137,13 +145,16 @@ export function decodeIds(
         );
       }
       ids.fill(v, start, start + len);
-      rgba.fill(lut[v]!, start, start + len);
     });
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw new ApiError('invalid-payload', `${what}: the label data is not a valid map of ${width}×${height} (${(err as Error).message})`);
   }
-  return { ids, rgba };
+  const idsPng = encodeIdsPng(ids, width, height);
+  const rgba = new Uint32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
+  rleForEachRun(rle, n, (v, start, len) => rgba.fill(lut[v]!, start, start + len));
+  const colorPng = encodeColorPng(rgba, width, height);
+  return writeLabelPngs(root, itemId, await idsPng, await colorPng);
 }
 
 export interface LabelHost {
@@ -183,8 +194,8 @@ export class LabelService {
         );
       }
       const palette = await this.host.palette();
-      const { ids, rgba } = decodeIds(input.data, input.width, input.height, palette, `label map of ${item.name}`);
-      const bytes = await writeLabelFiles(this.host.root(), item.id, item.width, item.height, ids, palette, rgba);
+      const what = `label map of ${item.name}`;
+      const bytes = await saveEncodedIds(this.host.root(), item.id, input.data, item.width, item.height, palette, what);
       return { item: await this.host.labelSaved(item.id, input.state, new Date()), bytes };
     };
     const prev = this.chains.get(input.itemId) ?? Promise.resolve();

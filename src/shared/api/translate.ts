@@ -114,12 +114,13 @@ export type TranslateSource = z.output<typeof translateSourceSchema>;
 
 /**
  * The painted mask at the source's full size: 1 byte per pixel, row-major, 0 = keep the
- * photo, 255 = translate (values between blend), zlib-compressed and base64-encoded.
+ * photo, 255 = translate (values between blend), run-length coded (src/shared/rle.ts) and
+ * base64-encoded: a painted mask is long runs, so a 12-megapixel one travels as kilobytes.
  */
 export const maskSchema = z.strictObject({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
-  encoding: z.literal('zlib'),
+  encoding: z.literal('rle'),
   data: z.base64(),
 });
 export type MaskPayload = z.output<typeof maskSchema>;

@@ -117,6 +117,11 @@ export class KernelTrace {
   }
 }
 
+/** The trace running now, if any. */
+export function activeKernelTrace(): KernelTrace | null {
+  return active;
+}
+
 /**
  * Starts recording every kernel call on `backend` (default: the active backend). Only one
  * trace runs at a time.

@@ -9,12 +9,14 @@
  * Every attempt is kept in BackendInfo.attempts and logged with the reason it failed.
  *
  * `prefer` (or env ATELIER_BACKEND) forces one backend: then nothing else is tried, and its
- * failure is an error.
+ * failure is an error. Env ATELIER_THREADS sets the wasm thread count; ATELIER_KERNEL_TRACE=1
+ * records which kernel ran where (see kernel-trace.ts).
  */
 import { availableParallelism } from 'node:os';
 import type { BackendAttempt, BackendInfo, BackendName } from '../../../shared/backend';
 import * as tf from '../tf';
 import { detectCudaDevice } from './cuda-device';
+import { activeKernelTrace, startKernelTrace } from './kernel-trace';
 import { registerTrainingGradients } from './gradients';
 import { BackendUnavailable, isTensorflowPackageLoaded, loadTensorflowBackend } from './tfjs-node';
 import { initWasmBackend } from './wasm';
@@ -78,7 +80,30 @@ async function tryWasm(threads: number | undefined, log: (line: string) => void)
 async function tryCpu(): Promise<Chosen> {
   const ok = await tf.setBackend('cpu');
   if (!ok) throw new Error('the cpu backend failed to initialise');
+  // Its first tensor would print advice to install tfjs-node; the attempts already say why
+  // this backend runs.
+  (tf.backend() as { firstUse?: boolean }).firstUse = false;
   return { device: 'CPU, 1 thread, JavaScript', threads: 1 };
+}
+
+/**
+ * ATELIER_KERNEL_TRACE=1: record every kernel call on the chosen backend (kernel, route,
+ * calls, time) and write the table to stderr when the process exits.
+ */
+let traceReportInstalled = false;
+
+function traceKernelsIfAsked(log: (line: string) => void): void {
+  if (!process.env.ATELIER_KERNEL_TRACE || process.env.ATELIER_KERNEL_TRACE === '0') return;
+  activeKernelTrace()?.stop();
+  const trace = startKernelTrace();
+  log(`kernel trace on for backend ${trace.backend}; the table is written to stderr at exit`);
+  if (!traceReportInstalled) {
+    traceReportInstalled = true;
+    process.once('exit', () => {
+      const t = activeKernelTrace();
+      if (t) process.stderr.write(`kernel calls on ${t.backend}, slowest first:\n${t.format()}\n`);
+    });
+  }
 }
 
 /**
@@ -126,6 +151,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
       }
       attempts.push({ backend: name, ok: true });
       log(`backend ${name}: ${chosen.device}`);
+      traceKernelsIfAsked(log);
       return { name, device: chosen.device, ...(chosen.threads !== undefined ? { threads: chosen.threads } : {}), attempts };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);

@@ -91,16 +91,15 @@ export async function initWasmBackend(opts: { threads?: number } = {}): Promise<
   }
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean;
   let threadsNote: string | undefined;
-  if (tf.getBackend() === 'wasm' && tf.findBackend('wasm')) {
-    // Already initialised in this process: the build and its pool cannot change any more.
+  const wanted = Math.min(requested, MAX_WASM_THREADS);
+  if (tf.findBackend('wasm')) {
+    // Initialised earlier in this process: its build and thread pool are fixed.
+    await setBackendOrThrow('wasm');
     const threads = wasm.getThreadsCount();
-    if (threads !== Math.min(requested, MAX_WASM_THREADS)) {
-      threadsNote = `the wasm backend was already initialised with ${threads} thread(s)`;
-    }
+    if (threads !== wanted) threadsNote = `the wasm backend was already initialised with ${threads} thread(s)`;
     return { threads, simd, ...(threadsNote ? { threadsNote } : {}) };
   }
 
-  const wanted = Math.min(requested, MAX_WASM_THREADS);
   if (wanted > 1 && simd) {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
     wasm.setThreadsCount(wanted);

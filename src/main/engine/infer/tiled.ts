@@ -123,6 +123,11 @@ export interface TiledOptions {
   onProgress?: (done: number, total: number) => void;
   /** Aborting stops before the next tile; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * The generator's forward pass on one tile, on the engine the inference entry chose
+   * (engine/onnx/engine.ts); default: TF.js, `net.apply`.
+   */
+  forward?: (tile: tf.Tensor4D, mode: InferenceMode) => Promise<tf.Tensor4D>;
 }
 
 function nextMacrotask(): Promise<void> {
@@ -149,10 +154,13 @@ export async function translateTiled(net: Network, x: tf.Tensor4D, opts: TiledOp
       opts.signal?.throwIfAborted();
       const { y: ty, x: tx } = tile;
       const mode = { ...opts.mode, seed: opts.mode.seed === undefined ? undefined : opts.mode.seed + 7919 * tile.index };
-      const out = tf.tidy(() => {
-        const input = tf.slice(padded, [0, ty.origin, tx.origin, 0], [batch, ty.size, tx.size, x.shape[3]]);
-        return net.apply(input, { ...mode, updateRunningStats: false });
-      });
+      const input = tf.slice(padded, [0, ty.origin, tx.origin, 0], [batch, ty.size, tx.size, x.shape[3]]);
+      let out: tf.Tensor4D;
+      try {
+        out = opts.forward ? await opts.forward(input, mode) : net.apply(input, { ...mode, updateRunningStats: false });
+      } finally {
+        input.dispose();
+      }
       let values: Float32Array;
       try {
         values = (await out.data()) as Float32Array;

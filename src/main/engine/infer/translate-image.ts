@@ -1,10 +1,12 @@
 /**
  * The inference entry point: one pass when the image fits in a tile (or no tile size is
- * given), tiled translation otherwise.
+ * given), tiled translation otherwise; on the fastest engine available (ONNX Runtime unless
+ * TF.js runs on a CUDA GPU; see engine/onnx/engine.ts), reported through `onEngine`.
  */
 import type { Network } from '../networks/network';
+import { generatorForward, type InferenceEngine, type InferenceEnginePreference } from '../onnx/engine';
 import * as tf from '../tf';
-import { paddingToMultiple } from './pad';
+import { crop, paddingToMultiple, reflectPad } from './pad';
 import { translateTiled } from './tiled';
 import { checkTranslatable, translateWhole, type InferenceMode } from './translate';
 
@@ -16,6 +18,10 @@ export interface TranslateOptions {
   overlap?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Which engine runs the generator (default: env ATELIER_INFERENCE, else the fastest). */
+  engine?: InferenceEnginePreference;
+  /** Told which engine runs, and why a faster one does not when that is the case. */
+  onEngine?: (engine: InferenceEngine) => void;
 }
 
 /** Translate an image batch [N, H, W, C] of any size; resolves to [N, H, W, C_out]. */
@@ -26,10 +32,13 @@ export async function translateImage(net: Network, x: tf.Tensor4D, opts: Transla
   const ph = x.shape[1] + pad.top + pad.bottom;
   const pw = x.shape[2] + pad.left + pad.right;
   const { tileSize } = opts;
+  const runner = await generatorForward(net, opts.mode, x.shape[0], opts.engine);
+  opts.onEngine?.({ name: runner.name, device: runner.device, ...(runner.reason ? { reason: runner.reason } : {}) });
+  const forward = runner.name === 'tfjs' ? undefined : runner.forward;
   if (tileSize === undefined || (ph <= tileSize && pw <= tileSize)) {
     opts.signal?.throwIfAborted();
     opts.onProgress?.(0, 1);
-    const y = translateWhole(net, x, opts.mode);
+    const y = forward ? await translateWholeWith(forward, x, pad, opts.mode) : translateWhole(net, x, opts.mode);
     opts.onProgress?.(1, 1);
     return y;
   }
@@ -39,5 +48,26 @@ export async function translateImage(net: Network, x: tf.Tensor4D, opts: Transla
     overlap: opts.overlap ?? Math.floor(tileSize / 4),
     onProgress: opts.onProgress,
     signal: opts.signal,
+    forward,
   });
+}
+
+/** translateWhole with another engine's forward pass: pad, run, crop. */
+async function translateWholeWith(
+  forward: NonNullable<Parameters<typeof translateTiled>[2]['forward']>,
+  x: tf.Tensor4D,
+  pad: ReturnType<typeof paddingToMultiple>,
+  mode: InferenceMode,
+): Promise<tf.Tensor4D> {
+  const [, height, width] = x.shape;
+  const padded = reflectPad(x, pad);
+  let y: tf.Tensor4D;
+  try {
+    y = await forward(padded, mode);
+  } finally {
+    if (padded !== x) padded.dispose();
+  }
+  const out = crop(y, pad.top, pad.left, height, width);
+  if (out !== y) y.dispose();
+  return out;
 }

@@ -11,13 +11,17 @@ export type JobErrorCode = 'cancelled' | 'failed' | 'invalid-payload' | 'unknown
 /** main → engine */
 export type MainToEngine =
   | { type: 'job'; id: string; kind: string; params: unknown }
-  | { type: 'cancel'; id: string };
+  | { type: 'cancel'; id: string }
+  /** Hold a running job at its next `pausePoint()`, or let it go on. */
+  | { type: 'pause' | 'resume'; id: string };
 
 /** engine → main */
 export type EngineToMain =
   | { type: 'status'; state: 'ready'; backend: BackendInfo }
   | { type: 'status'; state: 'failed'; error: string }
   | { type: 'progress'; id: string; done: number; total: number; message: string; data?: unknown }
+  /** The job reached a pause point and waits (true), or goes on again (false). */
+  | { type: 'paused'; id: string; paused: boolean }
   | { type: 'result'; id: string; result: unknown }
   | { type: 'error'; id: string; error: { code: JobErrorCode; message: string } }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
@@ -31,6 +35,11 @@ export interface JobContext {
   /** Report progress; `data` is a JSON-only partial result (losses, metrics). */
   progress(done: number, total: number, message?: string, data?: unknown): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+  /**
+   * Long jobs call it between steps: resolves at once unless the job was paused, else
+   * when it is resumed; rejects when the job is cancelled while it waits.
+   */
+  pausePoint(): Promise<void>;
 }
 
 /**

@@ -12,6 +12,7 @@ import { translateImage } from '../infer';
 import { resizeBicubic } from '../io/resample';
 import type { Network } from '../networks';
 import type { GeneratorOptions } from '../networks';
+import type { InferenceEngine } from '../onnx/engine';
 import * as tf from '../tf';
 
 export type { Raster };
@@ -30,6 +31,8 @@ export interface TranslateSettings {
   tile?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Told which inference engine runs the generator (ONNX Runtime or TF.js, and why). */
+  onEngine?: (engine: InferenceEngine) => void;
 }
 
 export interface BlendSettings {
@@ -103,6 +106,7 @@ export async function translateRaster(gen: Generator, img: Raster, settings: Tra
       tileSize: settings.tile,
       onProgress: settings.onProgress,
       signal: settings.signal,
+      onEngine: settings.onEngine,
     });
     return await tensorToRaster(y);
   } finally {

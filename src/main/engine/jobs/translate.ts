@@ -11,9 +11,9 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { unzlibSync } from 'fflate';
 import { z } from 'zod';
 import { blendSchema, directionSchema, imageFormatSchema, inspectResultSchema } from '../../../shared/api/translate';
+import { rleDecodeInto, rleEncode } from '../../../shared/rle';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { writeNewFileAtomic } from '../io/write-new-file';
 import { defineJob, type JobContext } from './index';
@@ -78,21 +78,23 @@ export type BatchParams = z.output<typeof batchParamsSchema>;
 
 type Progress = Pick<JobContext, 'signal' | 'progress'>;
 
-/** The mask payload (zlib bytes, base64) as coverage at the source's size. */
+/** The mask payload (run-length coded, base64) as coverage at the source's size. */
 export function decodeMask(mask: { width: number; height: number; data: string }, width: number, height: number): Uint8Array {
   if (mask.width !== width || mask.height !== height) {
     throw new Error(`the mask is ${mask.width}×${mask.height} but the photo is ${width}×${height}: paint the mask on this photo`);
   }
-  let bytes: Uint8Array;
+  const bytes = new Uint8Array(width * height);
   try {
-    bytes = unzlibSync(Buffer.from(mask.data, 'base64'));
+    rleDecodeInto(Buffer.from(mask.data, 'base64'), bytes);
   } catch (err) {
-    throw new Error(`the mask data is not zlib-compressed bytes (${(err as Error).message})`);
-  }
-  if (bytes.length !== width * height) {
-    throw new Error(`the mask holds ${bytes.length} bytes, expected ${width}×${height} = ${width * height}`);
+    throw new Error(`the mask data does not decode to ${width}×${height} values (${(err as Error).message})`);
   }
   return bytes;
+}
+
+/** Coverage bytes as the mask payload. */
+export function encodeMask(coverage: Uint8Array, width: number, height: number) {
+  return { width, height, encoding: 'rle' as const, data: Buffer.from(rleEncode(coverage)).toString('base64') };
 }
 
 function blendFor(params: { blend?: z.output<typeof blendSchema> }, width: number, height: number): BlendSettings {

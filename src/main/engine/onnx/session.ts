@@ -151,7 +151,11 @@ export function probeOnnxRuntime(): Promise<OnnxRuntimeInfo> {
         attempts.push({ provider, ok: true });
         working.push(provider);
       } catch (err) {
-        attempts.push({ provider, ok: false, reason: (err instanceof Error ? err.message : String(err)).split('\n')[0] });
+        let reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+        if (provider === 'cuda' && /shared library/i.test(reason)) {
+          reason += " (onnxruntime-node's CUDA provider is fetched by its install script, which npm skips unless allowed; it also needs CUDA 12 and cuDNN 9)";
+        }
+        attempts.push({ provider, ok: false, reason });
       }
     }
     if (!working.includes('cpu')) {

@@ -42,7 +42,7 @@ export function EngineDialog() {
           <>
             <dt>Inference</dt>
             <dd>
-              ONNX Runtime on {backend.inference.device} ({backend.inference.providers.join(', ')})
+              {backend.inference.device}; execution providers: {backend.inference.providers.join(', ')}
             </dd>
           </>
         )}

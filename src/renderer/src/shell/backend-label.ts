@@ -17,14 +17,18 @@ export const backendName = (name: BackendName): string => BACKEND_NAMES[name];
 
 /**
  * One line for the status bar: the training backend with what distinguishes it (the CUDA
- * device, or the wasm thread count), then the inference engine when there is one.
- * "tfjs-node-gpu · NVIDIA RTX 4090 (CUDA)", "wasm · 2 threads + ONNX Runtime (CPU)".
+ * device, or the wasm thread count), then the inference engine and its execution provider
+ * when there is one: "tfjs-node-gpu · NVIDIA RTX 4090 (CUDA)", "wasm · 2 threads + ONNX Runtime (CPU)".
  */
 export function backendLabel(backend: BackendInfo): string {
   let label = BACKEND_NAMES[backend.name];
   if (backend.name === 'tensorflow-gpu') label += ` · ${backend.device}`;
   if (backend.name === 'wasm' && backend.threads) label += ` · ${backend.threads} thread${backend.threads === 1 ? '' : 's'}`;
-  if (backend.inference) label += ` + ${INFERENCE_NAMES[backend.inference.name]} (${backend.inference.device})`;
+  if (backend.inference) {
+    // Execution providers come best first (cuda, …, cpu); the first is where the work runs.
+    const provider = backend.inference.providers[0]?.toUpperCase() ?? 'CPU';
+    label += ` + ${INFERENCE_NAMES[backend.inference.name]} (${provider})`;
+  }
   return label;
 }
 

@@ -76,8 +76,8 @@ export function createStudio(api: AtelierClient, options: { workspace?: Workspac
         loadError: null,
         info,
         ...(epochs.project === projectEpoch && { project: info.project }),
-        ...(epochs.engine === engineEpoch && { engine }),
       });
+      if (epochs.engine === engineEpoch) applyEngine(engine);
     } catch (error) {
       patchSession({ loadError: describeError(error) });
       reportError(error, 'Could not load the studio state');
@@ -90,9 +90,9 @@ export function createStudio(api: AtelierClient, options: { workspace?: Workspac
     patchSession({ project });
   }
 
-  function onEngineStatus(engine: EngineStatus) {
+  /** Takes a new engine status; a crash is also told as a toast, once per crash. */
+  function applyEngine(engine: EngineStatus) {
     const previous = session.get().engine;
-    engineEpoch += 1;
     patchSession({ engine });
     if (engine.state === 'crashed' && previous?.state !== 'crashed') {
       toasts.push({
@@ -101,6 +101,11 @@ export function createStudio(api: AtelierClient, options: { workspace?: Workspac
         message: engine.error ?? 'Running jobs were lost; the engine is being restarted.',
       });
     }
+  }
+
+  function onEngineStatus(engine: EngineStatus) {
+    engineEpoch += 1;
+    applyEngine(engine);
   }
 
   function onJobFinished(finished: JobFinished) {

@@ -13,12 +13,29 @@
  * sub-filter of those taps, flipped. All sh·sw phases read the same ⌈kh/sh⌉ × ⌈kw/sw⌉ window
  * of dy, so their sub-filters stack along the output channels into one filter
  * [Qh, Qw, Cout, sh·sw·Cin]: one XNNPACK convolution computes every phase, without the
- * zeros a dilated-input formulation would multiply, and DepthToSpace interleaves the phases.
- * A final slice removes the padding rows.
+ * zeros a dilated-input formulation would multiply. One copy pass interleaves the phases
+ * and drops the padding rows.
+ *
+ * XNNPACK creates an operator for every new filter, and the phase filter is new at every
+ * call: that costs tens of nanoseconds per filter weight, where the package's loop costs a
+ * few nanoseconds per multiply-add, i.e. per weight and dy pixel. With few dy pixels (the
+ * innermost U-Net levels: 1×1 to 4×4 maps with 512 channels) the loop is faster, and
+ * such calls go to it (measured on U-Net layer shapes: loop ahead up to 16 dy pixels,
+ * XNNPACK ahead from 64, by up to 4× at 128×128).
  */
 import * as tf from '../../tf';
 import { noteKernelRoute } from '../kernel-trace';
-import { conv2d, cropForConv, depthToSpace, release, reshape, slice, transpose, type Wasm } from './wasm-ops';
+import { conv2d, cropForConv, release, transpose, type Wasm } from './wasm-ops';
+
+/** Calls with fewer dy pixels (N·Ho·Wo) than this run the package's own loop. */
+export const PHASE_CONV_MIN_DY_PIXELS = 32;
+
+let packageKernel: tf.KernelFunc | undefined;
+
+/** The package's Conv2DBackpropInput, for the small calls (see above); undefined: none. */
+export function setPackageConv2DBackpropInput(kernelFunc: tf.KernelFunc | undefined): void {
+  packageKernel = kernelFunc;
+}
 
 /**
  * The phase filter [Qh, Qw, Cout, sh·sw·Cin] from W [kh, kw, Cin, Cout]: channel
@@ -54,6 +71,51 @@ function phaseFilter(backend: Wasm, filter: tf.TensorInfo, sh: number, sw: numbe
             for (let i = 0; i < ci; i++) dst[d + i] = src[srcTap + i * co + o]!;
           }
         }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * dx [N, H, W, C] from the phase grid [N, Mh, Mw, sh·sw·C]: dx[n, h, w] is phase
+ * (R mod sh, Q mod sw) of grid cell (⌊R/sh⌋, ⌊Q/sw⌋), R = h + rowStart, Q = w + colStart.
+ * Runs of up to sw pixels are contiguous on both sides, so this is one copy per run
+ * (the package's DepthToSpace, a per-element loop, took as long as the convolution).
+ */
+function interleavePhases(
+  backend: Wasm,
+  phases: tf.TensorInfo,
+  sh: number,
+  sw: number,
+  rowStart: number,
+  colStart: number,
+  height: number,
+  width: number,
+): tf.TensorInfo {
+  const [n, mh, mw, depth] = phases.shape as [number, number, number, number];
+  const c = depth / (sh * sw);
+  const out = backend.makeOutput([n, height, width, c], 'float32');
+  // Views taken after the allocation: growing the heap detaches earlier ones.
+  const dst = backend.typedArrayFromHeap(out) as Float32Array;
+  const src = backend.typedArrayFromHeap(phases) as Float32Array;
+  for (let b = 0; b < n; b++) {
+    for (let h = 0; h < height; h++) {
+      const row = h + rowStart;
+      const m = Math.floor(row / sh);
+      const srcRow = (b * mh + m) * mw * depth + (row - m * sh) * sw * c;
+      const dstRow = (b * height + h) * width * c;
+      for (let w = 0; w < width; ) {
+        const col = w + colStart;
+        const cell = Math.floor(col / sw);
+        const phase = col - cell * sw;
+        const run = Math.min(sw - phase, width - w);
+        const from = srcRow + cell * depth + phase * c;
+        const to = dstRow + w * c;
+        const len = run * c;
+        if (len >= 16) dst.set(src.subarray(from, from + len), to);
+        else for (let k = 0; k < len; k++) dst[to + k] = src[from + k]!;
+        w += run;
       }
     }
   }
@@ -101,23 +163,9 @@ function conv2DBackpropInputNHWC(
   release(backend, w);
   if (cropped.x !== dy) release(backend, cropped.x);
 
-  let full = phases;
-  if (sh > 1 || sw > 1) {
-    if (sh === sw) {
-      full = depthToSpace(backend, phases, sh);
-    } else {
-      const grid = reshape(backend, phases, [n, m1 - m0, n1 - n0, sh, sw, inChannels]);
-      const interleaved = transpose(backend, grid, [0, 1, 3, 2, 4, 5]);
-      full = reshape(backend, interleaved, [n, (m1 - m0) * sh, (n1 - n0) * sw, inChannels]);
-      release(backend, grid, interleaved);
-    }
-    release(backend, phases);
-  }
-  const rowStart = top - m0 * sh;
-  const colStart = left - n0 * sw;
-  if (rowStart === 0 && colStart === 0 && full.shape[1] === inHeight && full.shape[2] === inWidth) return full;
-  const dx = slice(backend, full, [0, rowStart, colStart, 0], [n, inHeight, inWidth, inChannels]);
-  release(backend, full);
+  if (sh === 1 && sw === 1) return phases; // one phase, and m0 = top: already dx
+  const dx = interleavePhases(backend, phases, sh, sw, top - m0 * sh, left - n0 * sw, inHeight, inWidth);
+  release(backend, phases);
   return dx;
 }
 
@@ -129,6 +177,11 @@ export function conv2DBackpropInput(args: {
   const backend = args.backend as Wasm;
   const { dy, filter } = args.inputs as tf.Conv2DBackpropInputInputs;
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const dyPixels = tf.util.sizeFromShape(dy!.shape) / filter!.shape[3]!;
+  if (packageKernel && dyPixels < PHASE_CONV_MIN_DY_PIXELS) {
+    noteKernelRoute('package-loop');
+    return packageKernel(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  }
   noteKernelRoute('xnnpack-phase-conv');
   if (tf.backend_util.convertConv2DDataFormat(attrs.dataFormat) === 'channelsLast') {
     return conv2DBackpropInputNHWC(backend, dy!, filter!, attrs.inputShape, attrs);

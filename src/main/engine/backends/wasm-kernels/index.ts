@@ -4,12 +4,13 @@
  * (forward, tf.variableGrads, Adam) with every kernel traced (tests/bench/wasm-probe.ts):
  *   missing:   Conv2DBackpropFilter (every convolution's filter gradient)
  *   too slow:  Conv2DBackpropInput (single-threaded scalar loops in the package; every
- *              convolution's input gradient and every transposed convolution)
+ *              convolution's input gradient and every transposed convolution). Ours keeps
+ *              the package's for calls with few dy pixels, where the loop is faster.
  * Every other kernel of those steps is the package's own.
  */
 import * as tf from '../../tf';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
-import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { conv2DBackpropInputConfig, setPackageConv2DBackpropInput } from './conv2d-backprop-input';
 
 export interface WasmTrainingKernel {
   config: tf.KernelConfig;
@@ -36,6 +37,8 @@ export function registerWasmTrainingKernels(): void {
     }
     tf.registerKernel(config);
   }
+  // Small calls are faster in the package's loop (see conv2d-backprop-input.ts).
+  setPackageConv2DBackpropInput(replaced.get(tf.Conv2DBackpropInput)?.kernelFunc);
 }
 
 /** Puts the package's kernels back (benchmarks compare both). */
@@ -48,4 +51,5 @@ export function unregisterWasmTrainingKernels(): void {
     if (original) tf.registerKernel(original);
     replaced.delete(config.kernelName);
   }
+  setPackageConv2DBackpropInput(undefined);
 }

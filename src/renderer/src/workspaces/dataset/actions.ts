@@ -8,6 +8,7 @@ import type { LabelEditor } from '../../canvas/label-editor';
 import type { ToolId } from '../../canvas/tools';
 import type { Studio } from '../../state/studio';
 import { datasetControllerFor } from './controller';
+import { translateControllerFor } from '../translate/controller';
 
 /** The editor when the Dataset & Label workspace shows one. */
 function editorOf(studio: Studio): LabelEditor | null {
@@ -16,9 +17,14 @@ function editorOf(studio: Studio): LabelEditor | null {
   return s.mode === 'editor' ? (s.session?.editor ?? null) : null;
 }
 
-const inEditor = (studio: Studio) => editorOf(studio) !== null;
+/** The editor the painting commands (tools, brush, undo, classes, view) act on: Translate's mask or label map too. */
+function paintingEditorOf(studio: Studio): LabelEditor | null {
+  if (studio.ui.get().workspace === 'translate' && !studio.ui.get().dialog) return translateControllerFor(studio).activeEditor;
+  return editorOf(studio);
+}
 
-function editorAction(
+function scopedAction(
+  find: (studio: Studio) => LabelEditor | null,
   id: string,
   label: string,
   shortcuts: string[],
@@ -31,13 +37,25 @@ function editorAction(
     category: 'Label',
     keywords,
     shortcuts,
-    enabled: inEditor,
+    enabled: (studio) => find(studio) !== null,
     perform: (studio) => {
-      const editor = editorOf(studio);
+      const editor = find(studio);
       if (editor) return perform(editor, studio);
     },
   };
 }
+
+type ActionArgs = [
+  id: string,
+  label: string,
+  shortcuts: string[],
+  perform: (editor: LabelEditor, studio: Studio) => void | Promise<void>,
+  keywords?: string[],
+];
+/** A painting command: the dataset's label editor, or Translate's mask / label map. */
+const editorAction = (...args: ActionArgs) => scopedAction(paintingEditorOf, ...args);
+/** A command of the dataset's label editor only (overlay, save, next image). */
+const datasetAction = (...args: ActionArgs) => scopedAction(editorOf, ...args);
 
 const TOOL_KEYS: [ToolId, string, string][] = [
   ['brush', 'Brush', 'B'],
@@ -65,25 +83,25 @@ export const labelActions: Action<Studio>[] = [
   editorAction('label.view.actual', 'Actual size (1:1)', ['Shift+0'], (e) => e.actualSize(), ['zoom', '100%']),
   editorAction('label.view.zoomIn', 'Zoom in', ['Mod+='], (e) => e.zoomAt({ x: e.viewSize.width / 2, y: e.viewSize.height / 2 }, 1.25)),
   editorAction('label.view.zoomOut', 'Zoom out', ['Mod+-'], (e) => e.zoomAt({ x: e.viewSize.width / 2, y: e.viewSize.height / 2 }, 0.8)),
-  editorAction('label.overlay.toggle', 'Show or hide the label map', ['O'], (_e, s) => {
+  datasetAction('label.overlay.toggle', 'Show or hide the label map', ['O'], (_e, s) => {
     const c = datasetControllerFor(s);
     c.setDisplay({ overlay: !c.store.get().display.overlay });
   }),
-  editorAction('label.overlay.more', 'More label opacity', ['Shift+O'], (_e, s) => {
+  datasetAction('label.overlay.more', 'More label opacity', ['Shift+O'], (_e, s) => {
     const c = datasetControllerFor(s);
     c.setDisplay({ opacity: c.store.get().display.opacity + 0.1 });
   }),
-  editorAction('label.overlay.less', 'Less label opacity', ['Alt+O'], (_e, s) => {
+  datasetAction('label.overlay.less', 'Less label opacity', ['Alt+O'], (_e, s) => {
     const c = datasetControllerFor(s);
     c.setDisplay({ opacity: c.store.get().display.opacity - 0.1 });
   }),
-  editorAction('label.view.sideBySide', 'Photo and label map side by side', ['V'], (_e, s) => {
+  datasetAction('label.view.sideBySide', 'Photo and label map side by side', ['V'], (_e, s) => {
     const c = datasetControllerFor(s);
     c.setDisplay({ layout: c.store.get().display.layout === 'overlay' ? 'side-by-side' : 'overlay' });
   }),
-  editorAction('label.save', 'Save label map', ['Mod+S'], (_e, s) => void datasetControllerFor(s).save()),
-  editorAction('label.markLabelled', 'Mark labelled and go to the next image', ['Mod+Enter'], (_e, s) => datasetControllerFor(s).markLabelled()),
-  editorAction('label.next', 'Next image', ['PageDown', 'Alt+ArrowRight'], (_e, s) => datasetControllerFor(s).next()),
-  editorAction('label.prev', 'Previous image', ['PageUp', 'Alt+ArrowLeft'], (_e, s) => datasetControllerFor(s).prev()),
-  editorAction('label.close', 'Back to the image grid', ['Alt+ArrowUp'], (_e, s) => datasetControllerFor(s).close()),
+  datasetAction('label.save', 'Save label map', ['Mod+S'], (_e, s) => void datasetControllerFor(s).save()),
+  datasetAction('label.markLabelled', 'Mark labelled and go to the next image', ['Mod+Enter'], (_e, s) => datasetControllerFor(s).markLabelled()),
+  datasetAction('label.next', 'Next image', ['PageDown', 'Alt+ArrowRight'], (_e, s) => datasetControllerFor(s).next()),
+  datasetAction('label.prev', 'Previous image', ['PageUp', 'Alt+ArrowLeft'], (_e, s) => datasetControllerFor(s).prev()),
+  datasetAction('label.close', 'Back to the image grid', ['Alt+ArrowUp'], (_e, s) => datasetControllerFor(s).close()),
 ];

@@ -184,7 +184,7 @@ export function createTranslateController(
       const mask = input.source.kind === 'photo' ? maskEditor : null;
       const masked = mask && mask.map.ids.includes(TRANSLATE);
       if (masked || input.strength < 1) {
-        request.blend = { feather: input.feather, strength: input.strength, ...(masked ? { mask: await encodeMask(mask.map) } : {}) };
+        request.blend = { feather: input.feather, strength: input.strength, ...(masked ? { mask: encodeMask(mask.map) } : {}) };
       }
       if (cancelled) throw Object.assign(new Error('cancelled'), { code: 'cancelled' });
       job = startJob<PreviewResult>(api, 'translate:preview', request);
@@ -274,6 +274,10 @@ export function createTranslateController(
     get labelEditor() {
       return labelEditor;
     },
+    /** The editor the painting tools and shortcuts act on: the mask, or the painted label map. */
+    get activeEditor(): LabelEditor | null {
+      return maskEditor ?? labelEditor;
+    },
     scheduler,
 
     /** Load the library; returns the disposer. */
@@ -348,18 +352,17 @@ export function createTranslateController(
       patch({ slider: Math.max(0, Math.min(1, slider)) });
     },
 
+    // Masks are never saved: markSaved is the editor's public way to announce an edit made
+    // outside its tools, so the canvas redraws and the preview follows.
     invertMask() {
-      if (maskEditor) {
-        invertMask(maskEditor.map, maskEditor.history);
-        maskEditor.map.markAllDirty();
-        maskEditor.markSaved(maskEditor.version);
-      }
+      if (!maskEditor) return;
+      invertMask(maskEditor.map, maskEditor.history);
+      maskEditor.markSaved(maskEditor.version);
     },
     clearMask() {
-      if (maskEditor) {
-        fillMask(maskEditor.map, maskEditor.history, KEEP);
-        maskEditor.markSaved(maskEditor.version);
-      }
+      if (!maskEditor) return;
+      fillMask(maskEditor.map, maskEditor.history, KEEP);
+      maskEditor.markSaved(maskEditor.version);
     },
 
     /** Write the translation at full resolution into the project's exports/. */
@@ -376,7 +379,7 @@ export function createTranslateController(
         quality: options.quality,
         overwrite: options.overwrite,
         eval: s.evalMode,
-        blend: { feather: s.feather, strength: s.strength, ...(masked ? { mask: await encodeMask(maskEditor!.map) } : {}) },
+        blend: { feather: s.feather, strength: s.strength, ...(masked ? { mask: encodeMask(maskEditor!.map) } : {}) },
         ...(options.tile ? { tile: options.tile } : {}),
       };
       patch({ exportJob: { state: 'running', done: 0, total: 0, message: 'Starting…' } });

@@ -2,13 +2,14 @@
  * The translation mask is a two-class label map (keep / translate), so the label editor's
  * brush, eraser, fill, undo and view serve it unchanged. What is mask-specific lives here:
  * its palette, inverting it as one undoable step, and its encoding for the API (coverage
- * bytes 0 / 255, zlib, base64 — see maskSchema in shared/api/translate.ts).
+ * bytes 0 / 255, run-length coded, base64 — see maskSchema in shared/api/translate.ts).
  */
 import type { MaskPayload } from '../../../../shared/api/translate';
 import { paletteSchema, type Palette } from '../../../../shared/palettes';
 import type { History } from '../../canvas/history';
 import type { LabelMap } from '../../canvas/label-map';
-import { toBase64, zlibCompress } from '../../canvas/label-codec';
+import { rleEncode } from '../../../../shared/rle';
+import { toBase64 } from '../../canvas/label-codec';
 
 export const KEEP = 0;
 export const TRANSLATE = 1;
@@ -65,12 +66,7 @@ export function coverageBytes(ids: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The mask as the API carries it. */
-export async function encodeMask(map: LabelMap): Promise<MaskPayload> {
-  return {
-    width: map.width,
-    height: map.height,
-    encoding: 'zlib',
-    data: toBase64(await zlibCompress(coverageBytes(map.ids))),
-  };
+/** The mask as the API carries it (read synchronously: a consistent snapshot of the map). */
+export function encodeMask(map: LabelMap): MaskPayload {
+  return { width: map.width, height: map.height, encoding: 'rle', data: toBase64(rleEncode(coverageBytes(map.ids))) };
 }

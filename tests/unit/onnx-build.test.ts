@@ -1,0 +1,229 @@
+/**
+ * The ONNX builder: what the graph holds (weights unchanged from the state_dict, PyTorch's
+ * convolution attributes, dynamic sizes, dropout variants), its errors, and `.onnx` export.
+ * Numerical agreement is in tests/parity/onnx.test.ts (reference) and onnx-infer.test.ts (TF.js).
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { StateDict } from '../../src/main/engine/io/tensor-data';
+import { Network, StateDictError, defineG, generatorSpec, stateEntries, type GeneratorOptions } from '../../src/main/engine/networks';
+import { buildOnnxModel, createSession, exportOnnx, loadOnnxRuntime, type OnnxBuildOptions } from '../../src/main/engine/onnx';
+import * as tf from '../../src/main/engine/tf';
+
+const { onnx } = onnxProto;
+
+const G = (o: Partial<GeneratorOptions>): GeneratorOptions => ({
+  netG: 'resnet_2blocks',
+  inputNc: 3,
+  outputNc: 3,
+  ngf: 4,
+  norm: 'instance',
+  useDropout: false,
+  initType: 'normal',
+  initGain: 0.2,
+  ...o,
+});
+
+const decode = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes);
+const dims = (v: { type?: { tensorType?: { shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null }) =>
+  (v.type!.tensorType!.shape!.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue)));
+const attrOf = (node: { attribute?: { name?: string | null; ints?: unknown[]; f?: number | null; s?: Uint8Array | null }[] | null }, name: string) =>
+  node.attribute!.find((a) => a.name === name);
+
+let tmp: string;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tmp = mkdtempSync(join(tmpdir(), 'atelier-onnx-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function run(bytes: Uint8Array, x: Float32Array, shape: number[], extra: Record<string, { data: Float32Array; shape: number[] }> = {}) {
+  const ort = await loadOnnxRuntime();
+  const session = await createSession(bytes, { providers: ['cpu'] });
+  try {
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { input: new ort.Tensor('float32', x, shape) };
+    for (const [k, v] of Object.entries(extra)) feeds[k] = new ort.Tensor('float32', v.data, v.shape);
+    const out = await session.run(feeds);
+    return { data: out.output!.data as Float32Array, dims: [...out.output!.dims] };
+  } finally {
+    await session.release();
+  }
+}
+
+function randomInput(n: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.9);
+}
+
+describe('graph contents', () => {
+  test('initializers are the state_dict entries, bit for bit, under their reference keys', () => {
+    const net = defineG(G({ netG: 'unet_32', norm: 'batch' }), { seed: 3 });
+    const sd = net.stateDict();
+    for (const source of [net, { spec: net.spec, stateDict: sd }]) {
+      const model = decode(buildOnnxModel(source));
+      const inits = new Map(model.graph!.initializer!.map((t) => [t.name!, t]));
+      for (const e of stateEntries(net.spec)) {
+        if (e.role === 'num_batches_tracked') {
+          expect(inits.has(e.key), e.key).toBe(false);
+          continue;
+        }
+        const t = inits.get(e.key);
+        expect(t, e.key).toBeDefined();
+        expect(t!.dims!.map(Number)).toEqual(e.shape);
+        const expected = sd.get(e.key)!.data as Float32Array;
+        expect(Buffer.from(t!.rawData!).equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength)), e.key).toBe(true);
+      }
+    }
+    net.dispose();
+  });
+
+  test('convolutions carry PyTorch padding; transposed ones output_padding; reflection pads are reflect Pads', () => {
+    const spec = generatorSpec(G({ netG: 'resnet_2blocks' }));
+    const net = new Network(spec, G({}));
+    const model = decode(buildOnnxModel(net));
+    const nodes = model.graph!.node!;
+    const convT = nodes.filter((n) => n.opType === 'ConvTranspose');
+    expect(convT).toHaveLength(2);
+    for (const n of convT) {
+      expect(attrOf(n, 'output_padding')!.ints!.map(Number)).toEqual([1, 1]);
+      expect(attrOf(n, 'pads')!.ints!.map(Number)).toEqual([1, 1, 1, 1]);
+      expect(attrOf(n, 'strides')!.ints!.map(Number)).toEqual([2, 2]);
+    }
+    // 7×7 stem and head, and one per 3×3 conv of each residual block.
+    const pads = nodes.filter((n) => n.opType === 'Pad');
+    expect(pads).toHaveLength(2 + 2 * 2);
+    for (const n of pads) expect(new TextDecoder().decode(attrOf(n, 'mode')!.s!)).toBe('reflect');
+    expect(nodes.filter((n) => n.opType === 'InstanceNormalization')).toHaveLength(3 + 2 * 2 + 2);
+    expect(nodes.filter((n) => n.opType === 'Add')).toHaveLength(2);
+    expect(Number(model.opsetImport![0]!.version)).toBe(17);
+    net.dispose();
+  });
+
+  test('height, width and batch are dynamic unless fixed; metadata says how BatchNorm and dropout run', () => {
+    const net = defineG(G({ netG: 'unet_64', norm: 'batch', useDropout: true }), { seed: 1 });
+    const dynamic = decode(buildOnnxModel(net));
+    expect(dims(dynamic.graph!.input![0]!)).toEqual(['batch', 3, 'height', 'width']);
+    expect(dims(dynamic.graph!.output![0]!)).toEqual(['batch', 3, 'out_height', 'out_width']);
+    const props = Object.fromEntries(dynamic.metadataProps!.map((p) => [p.key, p.value]));
+    expect(props).toMatchObject({ class_name: 'UnetGenerator', batch_norm: 'running statistics (eval mode)', dropout: 'off', dropout_layers: '1' });
+
+    const fixed = decode(buildOnnxModel(net, { training: true, dropout: 'inputs', inputShape: { batch: 1, height: 64, width: 96 } }));
+    expect(dims(fixed.graph!.input![0]!)).toEqual([1, 3, 64, 96]);
+    // unet_64 with dropout: one ngf·8 block (the only kind with dropout), ngf·8 = 32 channels.
+    expect(fixed.graph!.input!.slice(1).map((i) => [i.name, dims(i)])).toEqual([['dropout_mask_0', [1, 32, 'dropout_0_height', 'dropout_0_width']]]);
+    expect(Object.fromEntries(fixed.metadataProps!.map((p) => [p.key, p.value]))).toMatchObject({ batch_norm: 'batch statistics (train mode)', dropout: 'inputs', dropout_layers: '1' });
+    net.dispose();
+  });
+});
+
+describe('errors', () => {
+  const spec = generatorSpec(G({ norm: 'batch' }));
+  const full = (): StateDict => {
+    const net = new Network(spec, G({ norm: 'batch' }));
+    const sd = net.stateDict();
+    net.dispose();
+    return sd;
+  };
+
+  test('a state_dict that does not fit names the keys and shapes', () => {
+    const missing = full();
+    missing.delete('model.1.weight');
+    expect(() => buildOnnxModel({ spec, stateDict: missing })).toThrow(StateDictError);
+    expect(() => buildOnnxModel({ spec, stateDict: missing })).toThrow(/missing keys \(1\): model\.1\.weight/);
+    const wrong = full();
+    wrong.set('model.1.weight', { dtype: 'float32', shape: [4, 3, 3, 3], data: new Float32Array(108) });
+    expect(() => buildOnnxModel({ spec, stateDict: wrong })).toThrow(/size mismatch for model\.1\.weight: checkpoint has \[4, 3, 3, 3\], network expects \[4, 3, 7, 7\]/);
+  });
+
+  test('InstanceNorm running statistics from old checkpoints are dropped, as the reference does', async () => {
+    const inSpec = generatorSpec(G({}));
+    const net = defineG(G({}), { seed: 2 });
+    const sd = net.stateDict();
+    const legacy: StateDict = new Map(sd);
+    legacy.set('model.2.running_mean', { dtype: 'float32', shape: [4], data: new Float32Array(4) });
+    legacy.set('model.2.running_var', { dtype: 'float32', shape: [4], data: new Float32Array(4).fill(1) });
+    const x = randomInput(3 * 16 * 16);
+    const a = await run(buildOnnxModel({ spec: inSpec, stateDict: legacy }), x, [1, 3, 16, 16]);
+    const b = await run(buildOnnxModel({ spec: inSpec, stateDict: sd }), x, [1, 3, 16, 16]);
+    expect(a.data).toEqual(b.data);
+    net.dispose();
+  });
+
+  test('bad options are refused with the value', () => {
+    const sd = full();
+    expect(() => buildOnnxModel({ spec, stateDict: sd }, { inputShape: { height: 0 } })).toThrow(/inputShape\.height must be a positive integer, got 0/);
+    expect(() => buildOnnxModel({ spec, stateDict: sd }, { dropout: 'always' as OnnxBuildOptions['dropout'] })).toThrow(/dropout must be off, random or inputs, got 'always'/);
+    const net = new Network(spec, G({ norm: 'batch' }));
+    net.dispose();
+    expect(() => buildOnnxModel(net)).toThrow(/disposed/);
+  });
+});
+
+describe('dropout', () => {
+  const opts = G({ netG: 'resnet_1blocks', useDropout: true, norm: 'none', initType: 'kaiming' });
+
+  test('mask inputs multiply the activations: all-ones masks give the dropout-free output', async () => {
+    const net = defineG(opts, { seed: 4 });
+    const x = randomInput(3 * 20 * 20);
+    const off = await run(buildOnnxModel(net), x, [1, 3, 20, 20]);
+    const ones = await run(buildOnnxModel(net, { dropout: 'inputs' }), x, [1, 3, 20, 20], {
+      dropout_mask_0: { data: new Float32Array(16 * 5 * 5).fill(1), shape: [1, 16, 5, 5] },
+    });
+    expect(ones.data).toEqual(off.data);
+    const zeros = await run(buildOnnxModel(net, { dropout: 'inputs' }), x, [1, 3, 20, 20], {
+      dropout_mask_0: { data: new Float32Array(16 * 5 * 5), shape: [1, 16, 5, 5] },
+    });
+    expect(zeros.data).not.toEqual(off.data);
+    net.dispose();
+  });
+
+  test('random dropout draws a new mask every run', async () => {
+    const net = defineG(opts, { seed: 5 });
+    const x = randomInput(3 * 20 * 20);
+    const bytes = buildOnnxModel(net, { dropout: 'random' });
+    const ort = await loadOnnxRuntime();
+    const session = await createSession(bytes, { providers: ['cpu'] });
+    const once = async () => (await session.run({ input: new ort.Tensor('float32', x, [1, 3, 20, 20]) })).output!.data as Float32Array;
+    const [a, b] = [await once(), await once()];
+    await session.release();
+    const off = await run(buildOnnxModel(net), x, [1, 3, 20, 20]);
+    expect(a.every(Number.isFinite)).toBe(true);
+    expect(a).not.toEqual(b);
+    expect(a).not.toEqual(off.data);
+    net.dispose();
+  });
+});
+
+describe('exportOnnx', () => {
+  test('writes a model ONNX Runtime runs, atomically (no temporary file left)', async () => {
+    const net = defineG(G({ netG: 'unet_32', norm: 'batch' }), { seed: 7 });
+    const dir = mkdtempSync(join(tmp, 'export-'));
+    const path = join(dir, 'G_AtoB.onnx');
+    const size = await exportOnnx(net, path);
+    const bytes = new Uint8Array(readFileSync(path));
+    expect(bytes.byteLength).toBe(size);
+    expect(readdirSync(dir)).toEqual(['G_AtoB.onnx']);
+    const x = randomInput(3 * 32 * 64);
+    const y = await run(bytes, x, [1, 3, 32, 64]);
+    expect(y.dims).toEqual([1, 3, 32, 64]);
+    const ref = tf.tidy(() =>
+      tf.transpose(net.apply(tf.transpose(tf.tensor4d(x, [1, 3, 32, 64]), [0, 2, 3, 1]) as tf.Tensor4D, { training: false, dropout: false }), [0, 3, 1, 2]).dataSync(),
+    );
+    let maxDiff = 0;
+    for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i]! - y.data[i]!));
+    expect(maxDiff).toBeLessThan(1e-4);
+    net.dispose();
+  });
+
+  test('refuses a name without .onnx and reports unwritable paths', async () => {
+    const net = defineG(G({}), { seed: 8 });
+    await expect(exportOnnx(net, join(tmp, 'model.pth'))).rejects.toThrow(/should end with \.onnx, got .*model\.pth/);
+    // A file where the path needs a folder.
+    writeFileSync(join(tmp, 'not-a-folder'), '');
+    const blocked = join(tmp, 'not-a-folder', 'inner.onnx');
+    await expect(exportOnnx(net, blocked)).rejects.toThrow(new RegExp(`cannot write ${blocked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    net.dispose();
+  });
+});
