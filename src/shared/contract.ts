@@ -12,6 +12,7 @@ import { appEvents, appRequests } from './api/app';
 import { datasetEvents, datasetRequests } from './api/dataset';
 import { engineEvents, engineRequests } from './api/engine';
 import { projectEvents, projectRequests } from './api/projects';
+import { trainEvents, trainRequests } from './api/train';
 import { translateRequests } from './api/translate';
 
 export const requests = {
@@ -20,6 +21,7 @@ export const requests = {
   ...engineRequests,
   ...datasetRequests,
   ...translateRequests,
+  ...trainRequests,
 } satisfies Record<string, RequestDef>;
 
 export const events = {
@@ -27,6 +29,7 @@ export const events = {
   ...projectEvents,
   ...engineEvents,
   ...datasetEvents,
+  ...trainEvents,
 } satisfies Record<string, EventDef>;
 
 export type Requests = typeof requests;

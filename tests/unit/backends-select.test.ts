@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startKernelTrace } from '../../src/main/engine/backends/kernel-trace';
+import { activeKernelTrace, startKernelTrace } from '../../src/main/engine/backends/kernel-trace';
 import { BACKEND_ORDER, initBackend } from '../../src/main/engine/backends/select';
 import { wasmBinaryDir } from '../../src/main/engine/backends/wasm';
 import * as tf from '../../src/main/engine/tf';
@@ -20,9 +20,18 @@ function installed(pkg: string): boolean {
   }
 }
 
-const savedEnv = { backend: process.env.ATELIER_BACKEND, threads: process.env.ATELIER_THREADS };
+const savedEnv = {
+  backend: process.env.ATELIER_BACKEND,
+  threads: process.env.ATELIER_THREADS,
+  trace: process.env.ATELIER_KERNEL_TRACE,
+};
 afterEach(() => {
-  for (const [key, value] of [['ATELIER_BACKEND', savedEnv.backend], ['ATELIER_THREADS', savedEnv.threads]] as const) {
+  activeKernelTrace()?.stop();
+  for (const [key, value] of [
+    ['ATELIER_BACKEND', savedEnv.backend],
+    ['ATELIER_THREADS', savedEnv.threads],
+    ['ATELIER_KERNEL_TRACE', savedEnv.trace],
+  ] as const) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
@@ -45,6 +54,15 @@ describe('initBackend', () => {
       `ATELIER_BACKEND: unknown backend 'no-such-backend' (expected one of ${BACKEND_ORDER.join(', ')})`,
     );
     expect((await initBackend({ prefer: 'cpu' })).name).toBe('cpu');
+  });
+
+  it('traces kernels on the chosen backend when ATELIER_KERNEL_TRACE is set', async () => {
+    process.env.ATELIER_KERNEL_TRACE = '1';
+    const lines: string[] = [];
+    await initBackend({ prefer: 'cpu', log: (l) => lines.push(l) });
+    expect(lines).toContain('kernel trace on for backend cpu; the table is written to stderr at exit');
+    tf.tidy(() => tf.add(tf.ones([2]), tf.ones([2])));
+    expect(activeKernelTrace()?.records().find((r) => r.kernel === 'Add')).toMatchObject({ backend: 'cpu', calls: 1 });
   });
 
   it('rejects bad thread counts with the value', async () => {

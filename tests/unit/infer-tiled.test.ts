@@ -84,27 +84,54 @@ describe('agreement with whole-image translation', () => {
     }
   });
 
-  // Measured on this photo window (150×200) with the seeds below, tile/overlap 128/32:
+  // Measured on this photo window (150×200) with the seeds below, tile/overlap 128/32, when
+  // every tile uses its own statistics (sharedStats: false):
   //   InstanceNorm resnet_2blocks ngf 8:       mean |Δ| 0.062, max 0.59 (mean |y| 0.169)
   //   BatchNorm in train mode, same network:   mean |Δ| 0.062, max 0.60 (mean |y| 0.185)
-  //   U-Net unet_32, eval BatchNorm, kaiming:  mean |Δ| 0.0072, max 0.23 (mean |y| 0.309)
-  // and at 96/32: 0.117, 0.117 and 0.018. The bounds below leave a margin over these.
-  test('InstanceNorm and train-mode BatchNorm normalise per tile: tiled output differs everywhere, less with larger tiles', async () => {
-    const cases = [
-      { name: 'instance', opts: G({ norm: 'instance', netG: 'resnet_2blocks', ngf: 8, initGain: 0.02 }), mode: EVAL },
-      { name: 'batch, train mode', opts: G({ norm: 'batch', netG: 'resnet_2blocks', ngf: 8, initGain: 0.02 }), mode: { training: true, dropout: false } },
-    ];
-    for (const { name, opts, mode } of cases) {
+  // and at 96/32: 0.117 and 0.117. The bounds below leave a margin over these.
+  const statisticsCases = [
+    { name: 'instance', opts: G({ norm: 'instance', netG: 'resnet_2blocks', ngf: 8, initGain: 0.02 }), mode: EVAL },
+    { name: 'batch, train mode', opts: G({ norm: 'batch', netG: 'resnet_2blocks', ngf: 8, initGain: 0.02 }), mode: { training: true, dropout: false } },
+  ];
+
+  test('InstanceNorm and train-mode BatchNorm: tiles share the whole image\'s statistics and reproduce it', async () => {
+    for (const { name, opts, mode } of statisticsCases) {
       const net = defineG(opts, { seed: 3 });
       const whole = translateWhole(net, photo, mode);
+      const before = tf.memory().numTensors;
+      // Two tiles per axis with an 80-px overlap: wide enough that seams vanish too.
+      const tiled = await translateTiled(net, photo, { mode, tileSize: 160, overlap: 80 });
+      expect(tf.memory().numTensors - before, name).toBe(1); // only the result: shared stats freed
+      expect(difference(tiled, whole).max, name).toBeLessThan(1e-5);
+      // Small tiles: differences only along seams, no tone shift between tiles.
       const small = difference(await translateTiled(net, photo, { mode, tileSize: 96, overlap: 32 }), whole);
-      const large = difference(await translateTiled(net, photo, { mode, tileSize: 128, overlap: 32 }), whole);
+      expect(small.mean, name).toBeLessThan(0.02 * small.scale);
+      net.dispose();
+    }
+  });
+
+  test('with statistics per tile (sharedStats: false) tiled output differs everywhere, less with larger tiles', async () => {
+    for (const { name, opts, mode } of statisticsCases) {
+      const net = defineG(opts, { seed: 3 });
+      const whole = translateWhole(net, photo, mode);
+      const small = difference(await translateTiled(net, photo, { mode, tileSize: 96, overlap: 32, sharedStats: false }), whole);
+      const large = difference(await translateTiled(net, photo, { mode, tileSize: 128, overlap: 32, sharedStats: false }), whole);
       expect(large.mean, name).toBeGreaterThan(1e-3); // not a seam effect: tile statistics differ
       expect(large.mean, name).toBeLessThan(small.mean);
       expect(large.mean, name).toBeLessThan(0.5 * large.scale);
       expect(small.mean, name).toBeLessThan(0.9 * small.scale);
       net.dispose();
     }
+  });
+
+  test('images larger than the statistics pass get the statistics of their downscaled version', async () => {
+    const { opts, mode } = statisticsCases[0];
+    const net = defineG(opts, { seed: 3 });
+    const whole = translateWhole(net, photo, mode);
+    const perTile = difference(await translateTiled(net, photo, { mode, tileSize: 96, overlap: 32, sharedStats: false }), whole);
+    const downscaled = difference(await translateTiled(net, photo, { mode, tileSize: 96, overlap: 32, statsSize: 100 }), whole);
+    expect(downscaled.mean).toBeLessThan(0.5 * perTile.mean);
+    net.dispose();
   });
 
   test('a U-Net sees beyond any small tile: eval-mode tiled output is close to whole-image output', async () => {

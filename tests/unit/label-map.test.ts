@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { History } from '../../src/renderer/src/canvas/history';
+import { IncrementalRleEncoder } from '../../src/renderer/src/canvas/label-codec';
 import { LabelMap, TILE } from '../../src/renderer/src/canvas/label-map';
 import { rleDecode, rleEncode } from '../../src/shared/rle';
 
@@ -173,5 +174,47 @@ describe('History', () => {
     expect(h.undoDepth).toBe(200);
     // Raw before/after tiles would be ~1 GB; run-length coded they stay small.
     expect(h.byteSize).toBeLessThan(8 * 1024 * 1024);
+  });
+});
+
+describe('IncrementalRleEncoder', () => {
+  it('always encodes the current map, re-encoding only changed bands', () => {
+    const rnd = lcg(9);
+    const m = new LabelMap(300, 700, 2);
+    const h = new History();
+    const enc = new IncrementalRleEncoder(m);
+    const check = () => expect(same(rleDecode(enc.encode(), m.ids.length), m.ids)).toBe(true);
+    check();
+    for (let k = 0; k < 40; k++) {
+      const op = rnd();
+      if (op < 0.5) {
+        const y = Math.floor(rnd() * 700);
+        h.push(m.transact(() => m.writeSpan(y, Math.floor(rnd() * 300), Math.floor(rnd() * 300), Math.floor(rnd() * 4))));
+      } else if (op < 0.65) {
+        // An abandoned stroke rewinds the map's version; the encoder must not be fooled.
+        m.begin();
+        m.writeSpan(Math.floor(rnd() * 700), 0, 299, 7);
+        m.abort();
+        m.transact(() => m.writeSpan(Math.floor(rnd() * 700), 0, 10, 5));
+      } else if (op < 0.85) {
+        h.undo(m);
+      } else {
+        h.redo(m);
+      }
+      check();
+    }
+    m.replaceAll(new Uint8Array(300 * 700).fill(1));
+    check();
+  });
+
+  it('a stroke re-encodes only its bands', () => {
+    const m = new LabelMap(4096, 4096);
+    const enc = new IncrementalRleEncoder(m);
+    enc.encode();
+    m.transact(() => m.writeSpan(100, 10, 50, 3));
+    const before = [...Array(m.tilesY).keys()].map((b) => m.bandStamp(b));
+    expect(before.filter((s, b) => b !== 1 && s !== before[0]).length).toBe(0);
+    expect(before[1]).not.toBe(before[0]);
+    expect(same(rleDecode(enc.encode(), m.ids.length), m.ids)).toBe(true);
   });
 });

@@ -10,6 +10,7 @@ import { JobRunner } from './job-runner';
 import { createLogger, type Logger } from './log';
 import { ProjectService } from './projects';
 import { RecentProjects } from './recent-projects';
+import { RunsService } from './runs';
 
 export interface AppServicesOptions {
   platform: 'electron' | 'browser';
@@ -76,6 +77,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'job:cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
     ...createDatasetHandlers({ projects, emit }),
     ...new TranslateService({ projects, engine, jobs }).handlers(),
+    ...new RunsService({ projects, engine, jobs, emit, log: (level, message) => log.write(level, message) }).handlers(),
   };
   api = createApiHost(handlers);
   engine.start();

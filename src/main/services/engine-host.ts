@@ -37,6 +37,8 @@ export interface RunOptions {
   onProgress?: (update: JobProgressUpdate) => void;
   /** The job stopped at a pause point (true) or went on (false); see `pause`. */
   onPaused?: (paused: boolean) => void;
+  /** How long this job may take to stop once cancelled (default: the host's cancelGraceMs). */
+  cancelGraceMs?: number;
   /** Aborting it cancels the job (queued: dropped; running: the engine is asked to stop). */
   signal?: AbortSignal;
 }
@@ -185,7 +187,7 @@ export class EngineHost {
       this.settle(job, cancelled(job));
       this.killedForCancel = true;
       this.process?.kill();
-    }, this.opts.cancelGraceMs);
+    }, job.options.cancelGraceMs ?? this.opts.cancelGraceMs);
     return true;
   }
 

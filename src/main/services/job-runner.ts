@@ -9,6 +9,8 @@ type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
 export interface JobHooks {
   onProgress?: (update: JobProgressUpdate) => void;
   onPaused?: (paused: boolean) => void;
+  /** How long the job may take to stop once cancelled (a training run saves a checkpoint). */
+  cancelGraceMs?: number;
   /** Runs before job:finished is emitted, so what it records is there when the UI reacts. */
   onSettled?: (outcome: { ok: true; result: unknown } | { ok: false; error: ApiErrorShape }) => void | Promise<void>;
 }
@@ -34,6 +36,7 @@ export class JobRunner {
           this.emit('job:progress', { jobId, kind, ...update });
         },
         ...(hooks.onPaused ? { onPaused: hooks.onPaused } : {}),
+        ...(hooks.cancelGraceMs !== undefined ? { cancelGraceMs: hooks.cancelGraceMs } : {}),
       })
       .then(
         async (result) => {

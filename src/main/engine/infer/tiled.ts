@@ -18,17 +18,22 @@
  *   (84 for resnet_9blocks). A U-Net's bottleneck sees the whole tile, so it only approaches
  *   the whole-image result as tiles grow (unet_32 with kaiming weights on a 150×200 photo,
  *   128-px tiles: mean |Δ| ≈ 2 % of mean |y|).
- * - InstanceNorm, and BatchNorm in train mode, normalise with each tile's own statistics,
- *   so the output differs everywhere by how far a tile's statistics are from the image's:
- *   on the same photo a randomly initialised resnet_2blocks gave mean |Δ| ≈ 37 % of mean |y|
- *   with 128-px tiles and ≈ 70 % with 96-px tiles. Use the largest tile memory allows; for
- *   these networks tiling is a fallback for images that cannot run whole.
+ * - InstanceNorm, and BatchNorm in train mode, normalise with the statistics of their input.
+ *   Left to itself every tile would use its own, and the tiles of one photo would come out
+ *   in different tones (a randomly initialised resnet_2blocks on a 150×200 photo gave mean
+ *   |Δ| ≈ 37 % of mean |y| with 128-px tiles). So by default (`sharedStats`) one pass over
+ *   the whole image, downscaled to at most `statsSize` pixels a side, records every such
+ *   layer's statistics, and every tile is normalised with those: where the whole image fits
+ *   that pass the tiles reproduce whole-image translation like the norm-free networks above;
+ *   larger images get the statistics of their downscaled version, the same for every tile.
  * (tests/unit/infer-tiled.test.ts holds these measurements and their bounds.)
  */
 import type { Network } from '../networks/network';
 import * as tf from '../tf';
 import { paddingToMultiple, reflectPad } from './pad';
 import { checkTranslatable, type InferenceMode } from './translate';
+import { walkLayers, type NetworkSpec } from '../networks/spec';
+import type { NormStats, NormStatsHook } from '../networks/executor';
 
 /** One tile along an axis: [origin, origin + size) and its overlaps with its neighbours. */
 export interface AxisTile {
@@ -128,6 +133,51 @@ export interface TiledOptions {
    * (engine/onnx/engine.ts); default: TF.js, `net.apply`.
    */
   forward?: (tile: tf.Tensor4D, mode: InferenceMode) => Promise<tf.Tensor4D>;
+  /**
+   * Normalise every tile with statistics from one pass over the whole image (default true);
+   * only for networks with InstanceNorm or train-mode BatchNorm. Those tiles run on TF.js,
+   * which takes the shared statistics; false: each tile uses its own, on `forward`.
+   */
+  sharedStats?: boolean;
+  /** Largest side of the statistics pass (default 1024; the image is downscaled to it). */
+  statsSize?: number;
+}
+
+/** Whether `spec` normalises with statistics of its input under `mode`. */
+export function hasInputStatistics(spec: NetworkSpec, mode: InferenceMode): boolean {
+  for (const layer of walkLayers(spec.layers)) {
+    if (layer.kind === 'instanceNorm' || (layer.kind === 'batchNorm' && mode.training)) return true;
+  }
+  return false;
+}
+
+/**
+ * One pass of `net` over `padded` (downscaled so its larger side is at most `maxSide`,
+ * keeping the size multiple) that records the statistics of every normalisation layer.
+ */
+export function recordNormStats(net: Network, padded: tf.Tensor4D, mode: InferenceMode, maxSide: number): Map<string, NormStats> {
+  const stats = new Map<string, NormStats>();
+  const [, h, w] = padded.shape;
+  const { sizeMultiple, minSize } = net.spec;
+  const scale = Math.min(1, maxSide / Math.max(h, w));
+  const fit = (n: number) => Math.max(roundUp(minSize, sizeMultiple), Math.round((n * scale) / sizeMultiple) * sizeMultiple);
+  const hook: NormStatsHook = { record: (module, s) => stats.set(module, s) };
+  tf.tidy(() => {
+    // Area-like downscaling: bilinear with half-pixel centres after a box pre-filter would be
+    // better for large factors; the statistics are means and variances over whole maps, which
+    // bilinear resampling of an already smooth photo preserves closely.
+    const input = scale < 1 ? (tf.image.resizeBilinear(padded, [fit(h), fit(w)], false, true) as tf.Tensor4D) : padded;
+    net.apply(input, { ...mode, updateRunningStats: false, normStats: hook });
+  });
+  return stats;
+}
+
+export function disposeNormStats(stats: Map<string, NormStats>): void {
+  for (const { mean, variance } of stats.values()) {
+    mean.dispose();
+    variance.dispose();
+  }
+  stats.clear();
 }
 
 function nextMacrotask(): Promise<void> {
@@ -146,6 +196,11 @@ export async function translateTiled(net: Network, x: tf.Tensor4D, opts: TiledOp
 
   const pad = paddingToMultiple(height, width, net.spec.sizeMultiple, net.spec.minSize);
   const padded = reflectPad(x, pad);
+  const shared =
+    opts.sharedStats !== false && hasInputStatistics(net.spec, opts.mode)
+      ? recordNormStats(net, padded, opts.mode, opts.statsSize ?? 1024)
+      : undefined;
+  const normStats: NormStatsHook | undefined = shared && { lookup: (module) => shared.get(module) };
   const acc = new Float32Array(batch * ph * pw * channels);
   const weightSum = new Float32Array(ph * pw);
   try {
@@ -157,7 +212,10 @@ export async function translateTiled(net: Network, x: tf.Tensor4D, opts: TiledOp
       const input = tf.slice(padded, [0, ty.origin, tx.origin, 0], [batch, ty.size, tx.size, x.shape[3]]);
       let out: tf.Tensor4D;
       try {
-        out = opts.forward ? await opts.forward(input, mode) : net.apply(input, { ...mode, updateRunningStats: false });
+        out =
+          opts.forward && !normStats
+            ? await opts.forward(input, mode)
+            : net.apply(input, { ...mode, updateRunningStats: false, normStats });
       } finally {
         input.dispose();
       }
@@ -189,6 +247,7 @@ export async function translateTiled(net: Network, x: tf.Tensor4D, opts: TiledOp
   } finally {
     // Without padding `padded` is the caller's tensor.
     if (padded !== x) padded.dispose();
+    if (shared) disposeNormStats(shared);
   }
 
   const out = new Float32Array(batch * height * width * channels);

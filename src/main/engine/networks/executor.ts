@@ -26,6 +26,26 @@ export interface ForwardMode {
    * it is.
    */
   updateRunningStats?: boolean;
+  /**
+   * Statistics shared across calls, for tiled inference: normalisation layers that use the
+   * statistics of their input (InstanceNorm, and BatchNorm in train mode) can record them
+   * on one pass over the whole image and reuse them on every tile, so that the tiles of a
+   * large image are normalised alike instead of each by its own content.
+   */
+  normStats?: NormStatsHook;
+}
+
+/** Mean and biased variance of one normalisation layer's input, broadcastable to it. */
+export interface NormStats {
+  mean: tf.Tensor;
+  variance: tf.Tensor;
+}
+
+export interface NormStatsHook {
+  /** Stats to use instead of the input's own, by module name; undefined: compute them. */
+  lookup?(module: string): NormStats | undefined;
+  /** Called with the stats a layer computed from its input (kept: the caller disposes). */
+  record?(module: string, stats: NormStats): void;
 }
 
 export interface ForwardContext {
@@ -84,7 +104,7 @@ export function forward(spec: NetworkSpec, x: tf.Tensor4D, mode: ForwardMode, ct
         if (h.shape[1] * h.shape[2] <= 1) {
           throw new Error(`${layer.module}: instance norm needs more than one spatial element, got ${h.shape[1]}×${h.shape[2]}`);
         }
-        const { mean, variance } = tf.moments(h, [1, 2], true);
+        const { mean, variance } = inputStats(layer.module, h, [1, 2]);
         return tf.mul(tf.sub(h, mean), tf.rsqrt(tf.add(variance, layer.eps)));
       }
       case 'relu':
@@ -109,6 +129,14 @@ export function forward(spec: NetworkSpec, x: tf.Tensor4D, mode: ForwardMode, ct
     }
   };
 
+  const inputStats = (module: string, h: tf.Tensor4D, axes: number[]): NormStats => {
+    const shared = mode.normStats?.lookup?.(module);
+    if (shared) return shared;
+    const stats = tf.moments(h, axes, axes.length === 2);
+    if (mode.normStats?.record) mode.normStats.record(module, { mean: tf.keep(stats.mean), variance: tf.keep(stats.variance) });
+    return stats;
+  };
+
   const batchNorm = (layer: BatchNormLayer, h: tf.Tensor4D): tf.Tensor4D => {
     const gamma = ctx.param(layer.weight.key);
     const beta = ctx.param(layer.bias.key);
@@ -117,7 +145,7 @@ export function forward(spec: NetworkSpec, x: tf.Tensor4D, mode: ForwardMode, ct
       if (count <= 1) {
         throw new Error(`${layer.module}: batch norm in train mode needs more than one value per channel, got input [${h.shape.join(', ')}]`);
       }
-      const { mean, variance } = tf.moments(h, [0, 1, 2]);
+      const { mean, variance } = inputStats(layer.module, h, [0, 1, 2]) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
       if (mode.updateRunningStats !== false) ctx.onBatchStats?.(layer, mean as tf.Tensor1D, variance as tf.Tensor1D, count);
       const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, layer.eps)));
       return tf.add(tf.mul(tf.sub(h, mean), scale), beta);

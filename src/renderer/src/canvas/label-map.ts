@@ -51,6 +51,9 @@ export class LabelMap {
   private anyDirty = false;
   private version_ = 0;
   private versionAtBegin = 0;
+  /** Per band of tile rows, a stamp that changes whenever a pixel of the band is written. */
+  private readonly bandStamps: Uint32Array;
+  private stamp = 0;
 
   constructor(width: number, height: number, fill: number | Uint8Array = 0) {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -69,6 +72,7 @@ export class LabelMap {
     this.tilesX = Math.ceil(width / TILE);
     this.tilesY = Math.ceil(height / TILE);
     this.dirty = new Uint8Array(this.tilesX * this.tilesY);
+    this.bandStamps = new Uint32Array(this.tilesY);
     this.markAllDirty();
   }
 
@@ -86,6 +90,15 @@ export class LabelMap {
 
   contains(x: number, y: number): boolean {
     return x >= 0 && y >= 0 && x < this.width && y < this.height;
+  }
+
+  /**
+   * The band of rows [band·TILE, band·TILE + TILE) changed since a caller saw this stamp
+   * when it differs. Never reused (unlike `version`, which an aborted stroke rewinds), so
+   * encoders can cache per band.
+   */
+  bandStamp(band: number): number {
+    return this.bandStamps[band]!;
   }
 
   get inTransaction(): boolean {
@@ -125,6 +138,7 @@ export class LabelMap {
     }
     const row = y * this.width;
     this.ids.fill(id, row + x0, row + x1 + 1);
+    this.bandStamps[ty] = ++this.stamp;
     this.version_++;
   }
 
@@ -213,6 +227,7 @@ export class LabelMap {
     if (this.snapshots) throw new Error('label map: cannot load inside a transaction');
     this.ids.set(ids);
     this.version_++;
+    this.bandStamps.fill(++this.stamp);
     this.markAllDirty();
   }
 
@@ -297,6 +312,7 @@ export class LabelMap {
   private writeTile(tile: number, data: Uint8Array): void {
     const [x, y, w, h] = this.tileRect(tile);
     for (let r = 0; r < h; r++) this.ids.set(data.subarray(r * w, r * w + w), (y + r) * this.width + x);
+    this.bandStamps[(tile / this.tilesX) | 0] = ++this.stamp;
     if (!this.dirty[tile]) {
       this.dirty[tile] = 1;
       this.anyDirty = true;

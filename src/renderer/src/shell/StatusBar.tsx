@@ -26,7 +26,7 @@ function EngineItem() {
   const engine = useStore(studio.session, (s) => s.engine);
   const fallback = useStore(studio.session, (s) => s.info?.backend ?? null);
   const backend = engine?.backend ?? fallback;
-  const label = backend ? backendLabel(backend) : 'engine';
+  const label = backend ? backendLabel(backend) : 'Engine';
   const state = engine ? engineStateLabel(engine.state) : 'connecting…';
   return (
     <button
@@ -34,7 +34,7 @@ function EngineItem() {
       className="statusbar__item"
       onClick={() => studio.openDialog({ kind: 'engine' })}
       title="Engine details"
-      aria-label={`Engine: ${label}, ${state}. Show details`}
+      aria-label={`Engine: ${backend ? `${label}, ` : ''}${state}. Show details`}
     >
       <span className={`dot ${engine ? `dot--${engineStateTone(engine.state)}` : ''}`} aria-hidden="true" />
       <span>{label}</span>

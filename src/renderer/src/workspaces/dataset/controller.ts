@@ -9,7 +9,7 @@ import type { RequestInput } from '../../../../shared/contract';
 import type { Palette } from '../../../../shared/palettes';
 import { findPalette } from '../../../../shared/palettes';
 import type { AtelierClient } from '../../api/client';
-import { decodeIds, encodeIds, toBase64 } from '../../canvas/label-codec';
+import { decodeIds, IncrementalRleEncoder, toBase64 } from '../../canvas/label-codec';
 import { LabelEditor } from '../../canvas/label-editor';
 import { createStore, type Store } from '../../state/store';
 
@@ -106,6 +106,7 @@ export function createDatasetController(api: AtelierClient, notify: Notifier, op
   let saving: Promise<void> | null = null;
   let offEditor: (() => void) | null = null;
   let openToken = 0;
+  const encoders = new WeakMap<LabelEditor, IncrementalRleEncoder>();
 
   async function refresh(): Promise<void> {
     patch({ loading: true });
@@ -200,7 +201,9 @@ export function createDatasetController(api: AtelierClient, notify: Notifier, op
     const started = performance.now();
     const version = editor.version;
     // Encoded synchronously from the live map: a snapshot, whatever is painted meanwhile.
-    const data = encodeIds(editor.map.ids);
+    let encoder = encoders.get(editor);
+    if (!encoder) encoders.set(editor, (encoder = new IncrementalRleEncoder(editor.map)));
+    const data = encoder.encodeBase64();
     const pixels = editor.map.ids.length;
     let ok = false;
     patch({ save: { kind: 'saving' } });

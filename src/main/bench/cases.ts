@@ -1,0 +1,14 @@
+/**
+ * Every case `atelier bench` knows, in the order it runs them. Add a module's cases here
+ * (one line); names must be unique.
+ */
+import { engineCases } from './engine-cases';
+import type { BenchCase } from './types';
+
+export const benchCases: readonly BenchCase[] = [...engineCases];
+
+export function findCase(name: string): BenchCase {
+  const c = benchCases.find((b) => b.name === name);
+  if (!c) throw new Error(`unknown bench case '${name}' (known: ${benchCases.map((b) => b.name).join(', ')})`);
+  return c;
+}

@@ -1,0 +1,68 @@
+/**
+ * The PyTorch side of `atelier bench --with-reference`: tests/bench/torch_reference.py
+ * builds the reference's networks and times the same cases on PyTorch's CPU build, one
+ * process per case; each comparison line gives our time and peak memory as a ratio of
+ * PyTorch's and whether the project's goals hold (inference ≤ 0.5×, training iterations
+ * ≤ 1.5× PyTorch's time; peak memory ≤ 1.5× PyTorch's).
+ */
+import { parseResultLine, runForResultLine } from './child';
+import type { BenchResult } from './types';
+
+export interface ReferenceOptions {
+  python: string;
+  script: string;
+  threads: number;
+  runs: number;
+}
+
+/** The case names the reference script implements. */
+export async function referenceCaseNames(opts: ReferenceOptions): Promise<string[]> {
+  const line = await runForResultLine(opts.python, [opts.script, '--list'], 'torch_reference.py --list');
+  const parsed = JSON.parse(line) as { cases?: unknown };
+  if (!Array.isArray(parsed.cases) || !parsed.cases.every((c) => typeof c === 'string')) {
+    throw new Error(`torch_reference.py --list: expected {"cases": [...]}, got ${line.slice(0, 200)}`);
+  }
+  return parsed.cases as string[];
+}
+
+export async function runReferenceCase(opts: ReferenceOptions, name: string): Promise<BenchResult> {
+  const args = [opts.script, '--case', name, '--runs', String(opts.runs), '--threads', String(opts.threads)];
+  const line = await runForResultLine(opts.python, args, `torch_reference.py --case ${name}`);
+  return parseResultLine(line, `torch_reference.py --case ${name}`);
+}
+
+/** The time goal of a case relative to PyTorch, where the project states one. */
+export function timeGoal(name: string): number | undefined {
+  if (name.endsWith('_train')) return 1.5;
+  if (name.startsWith('infer_')) return 0.5;
+  return undefined;
+}
+
+export const RSS_GOAL = 1.5;
+
+export interface Comparison {
+  case: string;
+  vs: string;
+  time_ratio: number;
+  rss_ratio: number;
+  time_goal?: number;
+  time_met?: boolean;
+  rss_goal: number;
+  rss_met: boolean;
+}
+
+export function compareWithReference(ours: BenchResult, ref: BenchResult): Comparison {
+  const round3 = (v: number) => Math.round(v * 1000) / 1000;
+  const timeRatio = round3(ours.median_ms / ref.median_ms);
+  const rssRatio = round3(ours.peak_rss_mib / ref.peak_rss_mib);
+  const goal = timeGoal(ours.case);
+  return {
+    case: ours.case,
+    vs: ref.backend,
+    time_ratio: timeRatio,
+    rss_ratio: rssRatio,
+    ...(goal !== undefined ? { time_goal: goal, time_met: timeRatio <= goal } : {}),
+    rss_goal: RSS_GOAL,
+    rss_met: rssRatio <= RSS_GOAL,
+  };
+}

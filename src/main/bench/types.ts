@@ -1,0 +1,46 @@
+/**
+ * A benchmark case: prepared once, then timed over several runs after a warm-up run, in a
+ * process of its own (so its peak memory is its own). Cases live in ./cases.ts.
+ */
+
+export interface BenchContext {
+  /** Progress and notes (stderr); stdout carries only the result lines. */
+  log(line: string): void;
+}
+
+export interface PreparedCase {
+  /** What runs it, e.g. `onnxruntime-cpu`, `tfjs-wasm`, `sharp`. */
+  backend: string;
+  /** Compute threads it uses. */
+  threads: number;
+  /**
+   * One timed run. Returns nothing to be timed by the harness as a whole; or the durations
+   * (ms) it measured itself: one number, or several samples (frame times of an animation,
+   * latencies of a series of requests), each a sample of the statistics.
+   */
+  run(index: number): Promise<number | number[] | void> | number | number[] | void;
+  dispose?(): Promise<void> | void;
+}
+
+export interface BenchCase {
+  /** Unique, `snake_case`: what it measures and at what size (`infer_resnet9_512`). */
+  name: string;
+  /** One line for `atelier bench --list`. */
+  summary: string;
+  /** Frame or latency samples: the result line adds the 95th percentile (`p95_ms`). */
+  frames?: boolean;
+  setup(ctx: BenchContext): Promise<PreparedCase>;
+}
+
+/** One result line of `atelier bench`. */
+export interface BenchResult {
+  case: string;
+  backend: string;
+  threads: number;
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  p95_ms?: number;
+  peak_rss_mib: number;
+  runs: number;
+}

@@ -1,0 +1,143 @@
+/**
+ * `atelier bench`: times the engine (and the workspaces' own cases) and prints one JSON line
+ * per case; `--with-reference` times the same cases on PyTorch and compares.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchCases, findCase } from '../bench/cases';
+import { runCaseInChild } from '../bench/child';
+import { measureCase } from '../bench/measure';
+import { compareWithReference, referenceCaseNames, runReferenceCase, type ReferenceOptions } from '../bench/reference';
+import { INFERENCE_PREFERENCES } from '../engine/onnx/engine';
+import { CliUsageError, type CliCommand, type CliContext } from './command';
+
+const USAGE = `Usage: atelier bench [--case NAME]... [--runs N] [--engine E] [--with-reference] [--list]
+
+Times each case in a process of its own (one warm-up run, then N timed runs) and prints one
+JSON line per case on stdout:
+  {"case", "backend", "threads", "median_ms", "min_ms", "max_ms", "peak_rss_mib", "runs"}
+plus "p95_ms" for cases that measure frame times. Progress goes to stderr.
+  --case NAME        run this case (repeatable; default: every case, in order)
+  --runs N           timed runs per case (default 5)
+  --engine E         inference engine of the infer_* cases: auto, onnxruntime or tfjs
+                     (default auto: the fastest available)
+  --with-reference   also run each case PyTorch has (tests/bench/torch_reference.py, with
+                     /usr/bin/python3 or $ATELIER_PYTHON) with the same thread count, and
+                     print its line and a comparison line:
+                     {"case", "vs", "time_ratio", "rss_ratio", "time_goal", "time_met", …}
+  --list             print the cases and exit
+Threads: ATELIER_THREADS (default: the logical cores); TF.js backend: ATELIER_BACKEND.
+Close other programs first: the cases use every core.`;
+
+export interface BenchCliOptions {
+  cases: string[];
+  runs: number;
+  engine?: (typeof INFERENCE_PREFERENCES)[number];
+  withReference: boolean;
+  list: boolean;
+  child?: string;
+}
+
+export function parseBenchArgs(args: string[]): BenchCliOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        case: { type: 'string', multiple: true },
+        runs: { type: 'string' },
+        engine: { type: 'string' },
+        'with-reference': { type: 'boolean' },
+        list: { type: 'boolean' },
+        child: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new CliUsageError((err as Error).message);
+  }
+  const runs = values.runs === undefined ? 5 : Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 1000) throw new CliUsageError(`--runs must be an integer from 1 to 1000, got ${JSON.stringify(values.runs)}`);
+  if (values.engine !== undefined && !(INFERENCE_PREFERENCES as readonly string[]).includes(values.engine)) {
+    throw new CliUsageError(`--engine must be one of ${INFERENCE_PREFERENCES.join(', ')}, got ${JSON.stringify(values.engine)}`);
+  }
+  const cases = values.case ?? [];
+  for (const name of [...cases, ...(values.child ? [values.child] : [])]) {
+    try {
+      findCase(name);
+    } catch (err) {
+      throw new CliUsageError((err as Error).message);
+    }
+  }
+  return {
+    cases,
+    runs,
+    engine: values.engine as BenchCliOptions['engine'],
+    withReference: values['with-reference'] ?? false,
+    list: values.list ?? false,
+    ...(values.child ? { child: values.child } : {}),
+  };
+}
+
+function threadCount(): number {
+  const env = process.env.ATELIER_THREADS;
+  return env ? Number(env) : availableParallelism();
+}
+
+function referenceOptions(ctx: CliContext, runs: number): ReferenceOptions {
+  // out/main/cli.js → the repository's tests/bench (the reference script is a dev tool).
+  const script = resolve(ctx.mainDir, '..', '..', 'tests', 'bench', 'torch_reference.py');
+  if (!existsSync(script)) throw new Error(`--with-reference needs the repository's tests/bench/torch_reference.py (looked at ${script})`);
+  const python = process.env.ATELIER_PYTHON ?? '/usr/bin/python3';
+  return { python, script, threads: threadCount(), runs };
+}
+
+async function run(args: string[], ctx: CliContext): Promise<number> {
+  const o = parseBenchArgs(args);
+  if (o.list) {
+    const width = Math.max(...benchCases.map((c) => c.name.length));
+    for (const c of benchCases) ctx.out(`${c.name.padEnd(width)}  ${c.summary}`);
+    return 0;
+  }
+  if (o.child) {
+    const result = await measureCase(findCase(o.child), o.runs, { log: (line) => ctx.err(line) });
+    ctx.out(JSON.stringify(result));
+    return 0;
+  }
+
+  const names = o.cases.length ? o.cases : benchCases.map((c) => c.name);
+  const reference = o.withReference ? referenceOptions(ctx, o.runs) : undefined;
+  const referenceNames = reference ? new Set(await referenceCaseNames(reference)) : new Set<string>();
+  const [l1, l5, l15] = loadavg().map((v) => v.toFixed(2));
+  ctx.err(`bench: ${names.length} case(s), ${o.runs} runs each; load average ${l1} ${l5} ${l15} on ${availableParallelism()} logical cores`);
+  const env: Record<string, string> = o.engine ? { ATELIER_INFERENCE: o.engine } : {};
+  const cliPath = join(ctx.mainDir, 'cli.js');
+  let failures = 0;
+  for (const name of names) {
+    try {
+      const ours = await runCaseInChild(name, { cliPath, runs: o.runs, env });
+      ctx.out(JSON.stringify(ours));
+      if (reference && referenceNames.has(name)) {
+        const ref = await runReferenceCase(reference, name);
+        ctx.out(JSON.stringify(ref));
+        ctx.out(JSON.stringify(compareWithReference(ours, ref)));
+      } else if (reference) {
+        ctx.err(`bench: ${name} has no PyTorch counterpart`);
+      }
+    } catch (err) {
+      failures += 1;
+      ctx.err(`bench: ${name} failed: ${(err as Error).message}`);
+    }
+  }
+  return failures ? 1 : 0;
+}
+
+export const benchCommand: CliCommand = {
+  name: 'bench',
+  summary: 'time training and inference (one JSON line per case), optionally against PyTorch',
+  usage: USAGE,
+  run,
+};
