@@ -24,12 +24,21 @@ test('chaos', async () => {
     const w0 = new Map<string, Float32Array>();
     for (const [n, net] of m.networks) for (const [k, v] of net.params) { w0.set(`${n}/${k}`, v.dataSync().slice() as Float32Array); if (eps) { const d = v.dataSync().slice() as Float32Array; for (let i = 0; i < d.length; i++) d[i] *= 1 + eps * (((i * 2654435761) >>> 0) % 2 ? 1 : -1); v.assign(tf.tensor(d, v.shape)); } }
     m.setInput({ A: realA, B: realB });
-    for (let s = 0; s < 3; s++) m.optimizeParameters({ dropoutSeed: 1 });
+    const g1 = new Map<string, Float32Array>();
+    for (let s = 0; s < 3; s++) m.optimizeParameters({ dropoutSeed: 1, onGradients: s === 0 ? (_g, gs) => { for (const [k, g] of gs) g1.set(k, g.dataSync().slice() as Float32Array); } : undefined });
     const w3 = new Map<string, Float32Array>();
     for (const [n, net] of m.networks) for (const [k, v] of net.params) w3.set(`${n}/${k}`, v.dataSync().slice() as Float32Array);
-    return { w0, w3 };
+    return { w0, w3, g1 };
   };
   const a = await run(0), b = await run(Number(process.env.EPS ?? 1e-7));
+  const rows: [number, string][] = [];
+  for (const [k, g] of a.g1) { const h = b.g1.get(k)!; let e = 0, n = 0; for (let i = 0; i < g.length; i++) { e += (g[i] - h[i]) ** 2; n += g[i] ** 2; } rows.push([Math.sqrt(e / n), k]); }
+  rows.sort((x, y) => y[0] - x[0]); console.log('GRADSENS', rows.slice(0, 10).map((r) => `${r[0].toExponential(2)} ${r[1]}`).join('\n'));
+  for (const [k, w] of a.w3) {
+    const wb = b.w3.get(k)!, g = a.g1.get(k)!, gb = b.g1.get(k)!; let flips = 0, signflip1 = 0, gmax = 0; const gs: number[] = [];
+    for (let i = 0; i < w.length; i++) { gmax = Math.max(gmax, Math.abs(g[i])); if (Math.sign(g[i]) !== Math.sign(gb[i])) signflip1++; if (Math.abs(w[i] - wb[i]) > 1e-4) { flips++; if (gs.length < 6) gs.push(g[i]); } }
+    if (flips > 20) console.log('FLIPS', k, 'n', w.length, 'flips', flips, 'g1 signflips', signflip1, 'gmax', gmax.toExponential(2), 'sample g1 of flipped', gs.map((x) => x.toExponential(2)).join(' '));
+  }
   for (const net of meta.model_names) {
     let E = 0, M = 0; const skip = meta.networks[net].biases_without_effect ?? [];
     for (const [k, w] of a.w3) { if (!k.startsWith(net + '/') || skip.includes(k.slice(net.length + 1))) continue; const w0 = a.w0.get(k)!, wb = b.w3.get(k)!; for (let i = 0; i < w.length; i++) { E += (w[i] - wb[i]) ** 2; M += (w[i] - w0[i]) ** 2; } }

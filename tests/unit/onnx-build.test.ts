@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import onnxProto from 'onnx-proto';
+import onnxProto, { type onnx as OnnxT } from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { StateDict } from '../../src/main/engine/io/tensor-data';
 import { Network, StateDictError, defineG, generatorSpec, stateEntries, type GeneratorOptions } from '../../src/main/engine/networks';
@@ -28,10 +28,8 @@ const G = (o: Partial<GeneratorOptions>): GeneratorOptions => ({
 });
 
 const decode = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes);
-const dims = (v: { type?: { tensorType?: { shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null }) =>
-  (v.type!.tensorType!.shape!.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue)));
-const attrOf = (node: { attribute?: { name?: string | null; ints?: unknown[]; f?: number | null; s?: Uint8Array | null }[] | null }, name: string) =>
-  node.attribute!.find((a) => a.name === name);
+const dims = (v: OnnxT.IValueInfoProto) => (v.type!.tensorType!.shape!.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue)));
+const attrOf = (node: OnnxT.INodeProto, name: string) => node.attribute!.find((a) => a.name === name);
 
 let tmp: string;
 beforeAll(async () => {

@@ -3,9 +3,10 @@
  * (one line); names must be unique.
  */
 import { engineCases } from './engine-cases';
+import { translateCases } from './translate-cases';
 import type { BenchCase } from './types';
 
-export const benchCases: readonly BenchCase[] = [...engineCases];
+export const benchCases: readonly BenchCase[] = [...engineCases, ...translateCases];
 
 export function findCase(name: string): BenchCase {
   const c = benchCases.find((b) => b.name === name);
