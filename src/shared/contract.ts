@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type { EventDef, RequestDef } from './api/define';
 import { appEvents, appRequests } from './api/app';
 import { datasetEvents, datasetRequests } from './api/dataset';
+import { demoRequests } from './api/demo';
 import { engineEvents, engineRequests } from './api/engine';
 import { projectEvents, projectRequests } from './api/projects';
 import { trainEvents, trainRequests } from './api/train';
@@ -22,6 +23,7 @@ export const requests = {
   ...datasetRequests,
   ...translateRequests,
   ...trainRequests,
+  ...demoRequests,
 } satisfies Record<string, RequestDef>;
 
 export const events = {

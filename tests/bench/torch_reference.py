@@ -8,7 +8,7 @@ reference's training iteration (forward, D step, G step, Adam) and inference.
 Prints one JSON line per case with the same fields as `npm run bench`.
 
 Not part of the app: it needs Debian's python3-torch (and libopenblas0-pthread for a fair
-BLAS). Usage: /usr/bin/python3 tests/bench/torch_reference.py [--case NAME] [--runs 5] [--threads 2]
+BLAS). Usage: /usr/bin/python3 tests/bench/torch_reference.py [--case NAME] [--runs 5] [--threads 2] [--list]
 """
 import argparse
 import json
@@ -27,7 +27,8 @@ def norm_layer(kind):
 
 
 class UnetBlock(nn.Module):
-    def __init__(self, outer_nc, inner_nc, input_nc=None, sub=None, outermost=False, innermost=False, norm="batch"):
+    def __init__(self, outer_nc, inner_nc, input_nc=None, sub=None, outermost=False, innermost=False, norm="batch",
+                 use_dropout=False):
         super().__init__()
         self.outermost = outermost
         use_bias = norm == "instance"
@@ -43,16 +44,18 @@ class UnetBlock(nn.Module):
         else:
             up = nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, 2, 1, bias=use_bias)
             layers = [nn.LeakyReLU(0.2, True), down, nl(inner_nc), sub, nn.ReLU(True), up, nl(outer_nc)]
+            if use_dropout:
+                layers.append(nn.Dropout(0.5))
         self.model = nn.Sequential(*layers)
 
     def forward(self, x):
         return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)
 
 
-def unet(input_nc, output_nc, num_downs, ngf, norm):
+def unet(input_nc, output_nc, num_downs, ngf, norm, use_dropout=False):
     b = UnetBlock(ngf * 8, ngf * 8, innermost=True, norm=norm)
     for _ in range(num_downs - 5):
-        b = UnetBlock(ngf * 8, ngf * 8, sub=b, norm=norm)
+        b = UnetBlock(ngf * 8, ngf * 8, sub=b, norm=norm, use_dropout=use_dropout)
     b = UnetBlock(ngf * 4, ngf * 8, sub=b, norm=norm)
     b = UnetBlock(ngf * 2, ngf * 4, sub=b, norm=norm)
     b = UnetBlock(ngf, ngf * 2, sub=b, norm=norm)
@@ -106,7 +109,8 @@ def adam(params):
 
 
 def pix2pix_iteration():
-    G, D = unet(3, 3, 8, 64, "batch"), patch_d(6, 64, "batch")
+    # pix2pix trains with dropout unless --no_dropout (the reference's default).
+    G, D = unet(3, 3, 8, 64, "batch", use_dropout=True), patch_d(6, 64, "batch")
     oG, oD = adam(G.parameters()), adam(D.parameters())
     bce, l1 = nn.BCEWithLogitsLoss(), nn.L1Loss()
     A, B = torch.rand(1, 3, 256, 256) * 2 - 1, torch.rand(1, 3, 256, 256) * 2 - 1
@@ -159,8 +163,10 @@ def cyclegan_iteration():
     return step
 
 
-def inference(net, size):
-    net.eval()
+def inference(net, size, train_mode=False):
+    # eval(): BatchNorm with running statistics, dropout off (test.py --eval). train_mode: the
+    # reference's default test mode (BatchNorm on the image's statistics, dropout on).
+    net.train(train_mode)
     x = torch.rand(1, 3, size, size) * 2 - 1
 
     def step():
@@ -176,6 +182,7 @@ CASES = {
     "infer_resnet9_256": lambda: inference(resnet(3, 3, 64, 9, "instance"), 256),
     "infer_resnet9_512": lambda: inference(resnet(3, 3, 64, 9, "instance"), 512),
     "infer_resnet9_1024": lambda: inference(resnet(3, 3, 64, 9, "instance"), 1024),
+    "infer_preview_256": lambda: inference(unet(3, 3, 8, 64, "batch", use_dropout=True), 256, train_mode=True),
 }
 
 
@@ -184,7 +191,14 @@ def main():
     ap.add_argument("--case", action="append")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--list", action="store_true", help="print the case names as one JSON line")
     args = ap.parse_args()
+    if args.list:
+        print(json.dumps({"cases": list(CASES)}))
+        return
+    unknown = [n for n in args.case or [] if n not in CASES]
+    if unknown:
+        ap.error("unknown case(s) %s (known: %s)" % (", ".join(unknown), ", ".join(CASES)))
     names = args.case or list(CASES)
     if len(names) > 1:
         # One process per case, so that peak memory is each case's own.

@@ -236,3 +236,21 @@ test('imports the facades folder as 90 labelled train pairs and 30 val pairs', a
   }
   expect(checked).toBeGreaterThan(200);
 });
+
+test('reports files it cannot import, and renames duplicates', async ({ page, studio, scratch }) => {
+  await callApi(studio, 'project:create', { dir: join(scratch.projects, 'bad'), name: 'Bad input' });
+  await page.goto(studio.url);
+  const jpeg = await readFile(sharedData('facades', 'train', '5.jpg'));
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Add photos…' }).click();
+  await (await chooser).setFiles([
+    { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') },
+    { name: 'broken.jpg', mimeType: 'image/jpeg', buffer: jpeg.subarray(0, Math.floor(jpeg.length / 2)) },
+    { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: jpeg },
+    { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await readFile(sharedData('horse2zebra', 'trainB', 'n02391049_226.jpg')) },
+  ]);
+  await expect(page.getByText('Import: 2 added, 1 skipped (not images), 1 unreadable, 1 renamed (name taken)')).toBeVisible();
+  const grid = page.getByRole('listbox', { name: 'Images' });
+  await expect(grid.getByRole('option')).toHaveCount(2);
+  await expect(grid.getByRole('option', { name: /^photo-2\.jpg/ })).toHaveCount(1);
+});

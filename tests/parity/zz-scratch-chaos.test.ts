@@ -8,6 +8,14 @@ import { readPth } from '../../src/main/engine/io/pth';
 import { createModel } from '../../src/main/engine/models';
 import * as tf from '../../src/main/engine/tf';
 import { torchFixturesDir } from '../helpers/paths';
+import { Network } from '../../src/main/engine/networks';
+import { forward as patchedForward } from './zz-scratch-executor';
+// PATCH
+if (process.env.PATCH) {
+  (Network.prototype as any).apply = function (this: any, x: tf.Tensor4D, mode: any) {
+    return tf.tidy(() => patchedForward(this.spec, x, mode, { param: (k: string) => this.params.get(k), buffer: (k: string) => this.buffers.get(k), onBatchStats: (l: any, m: any, v: any, c: number) => this.updateRunningStats(l, m, v, c) }));
+  };
+}
 
 test('chaos', async () => {
   await initBackend({ prefer: (process.env.BK as never) ?? 'wasm' });
@@ -24,16 +32,21 @@ test('chaos', async () => {
     const w0 = new Map<string, Float32Array>();
     for (const [n, net] of m.networks) for (const [k, v] of net.params) { w0.set(`${n}/${k}`, v.dataSync().slice() as Float32Array); if (eps) { const d = v.dataSync().slice() as Float32Array; for (let i = 0; i < d.length; i++) d[i] *= 1 + eps * (((i * 2654435761) >>> 0) % 2 ? 1 : -1); v.assign(tf.tensor(d, v.shape)); } }
     m.setInput({ A: realA, B: realB });
-    const g1 = new Map<string, Float32Array>();
-    for (let s = 0; s < 3; s++) m.optimizeParameters({ dropoutSeed: 1, onGradients: s === 0 ? (_g, gs) => { for (const [k, g] of gs) g1.set(k, g.dataSync().slice() as Float32Array); } : undefined });
+    const g1 = new Map<string, Float32Array>(); const g2 = new Map<string, Float32Array>(); const g3 = new Map<string, Float32Array>();
+    for (let s = 0; s < 3; s++) m.optimizeParameters({ dropoutSeed: 1, onGradients: (_g, gs) => { for (const [k, g] of gs) [g1, g2, g3][s]!.set(k, g.dataSync().slice() as Float32Array); } }) || console.log('LOSS', eps, s + 1, JSON.stringify(m.getCurrentLosses()));
     const w3 = new Map<string, Float32Array>();
     for (const [n, net] of m.networks) for (const [k, v] of net.params) w3.set(`${n}/${k}`, v.dataSync().slice() as Float32Array);
-    return { w0, w3, g1 };
+    return { w0, w3, g1, g2, g3 };
   };
   const a = await run(0), b = await run(Number(process.env.EPS ?? 1e-7));
   const rows: [number, string][] = [];
   for (const [k, g] of a.g1) { const h = b.g1.get(k)!; let e = 0, n = 0; for (let i = 0; i < g.length; i++) { e += (g[i] - h[i]) ** 2; n += g[i] ** 2; } rows.push([Math.sqrt(e / n), k]); }
   rows.sort((x, y) => y[0] - x[0]); console.log('GRADSENS', rows.slice(0, 10).map((r) => `${r[0].toExponential(2)} ${r[1]}`).join('\n'));
+  for (const step of ['g2', 'g3'] as const) {
+    const rows2: [number, string][] = [];
+    for (const [k, g] of a[step]) { const h = b[step].get(k)!; let e = 0, n = 0, z1 = 0, z2 = 0; for (let i = 0; i < g.length; i++) { e += (g[i] - h[i]) ** 2; n += g[i] ** 2; if (g[i] === 0) z1++; if (h[i] === 0) z2++; } rows2.push([Math.sqrt(e / n), `${k} zeros ${z1}/${z2}`]); }
+    rows2.sort((x, y) => y[0] - x[0]); console.log('SENS', step, rows2.slice(0, 6).map((r) => `${r[0].toExponential(2)} ${r[1]}`).join('\n'));
+  }
   for (const [k, w] of a.w3) {
     const wb = b.w3.get(k)!, g = a.g1.get(k)!, gb = b.g1.get(k)!; let flips = 0, signflip1 = 0, gmax = 0; const gs: number[] = [];
     for (let i = 0; i < w.length; i++) { gmax = Math.max(gmax, Math.abs(g[i])); if (Math.sign(g[i]) !== Math.sign(gb[i])) signflip1++; if (Math.abs(w[i] - wb[i]) > 1e-4) { flips++; if (gs.length < 6) gs.push(g[i]); } }

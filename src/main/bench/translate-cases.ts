@@ -15,7 +15,7 @@ import { initBackend } from '../engine/backends/select';
 import { saveModel } from '../engine/io/model-file';
 import { encodeMask, generatorCache, runExport } from '../engine/jobs/translate';
 import { defineG, type GeneratorOptions } from '../engine/networks';
-import { generatorForward, probeOnnxRuntime } from '../engine/onnx';
+import { probeOnnxRuntime } from '../engine/onnx';
 import * as tf from '../engine/tf';
 import type { BenchCase } from './types';
 
@@ -72,17 +72,18 @@ const exportCase: BenchCase = {
       origin: 'saved',
       generators: { AtoB: { options: resnet9, stateDict: net.stateDict() } },
     });
-    const engine = await generatorForward(net, { training: false, dropout: false }, 1);
     net.dispose();
-    ctx.log(`export_4000x3000: ${engine.name} on ${engine.device}${engine.reason ? ` (${engine.reason})` : ''}`);
-    const ort = engine.name === 'onnxruntime' ? await probeOnnxRuntime() : null;
-    const label = ort
-      ? { backend: `onnxruntime-${ort.providers[0]}`, threads: ort.threads }
-      : { backend: `tfjs-${tf.getBackend()}`, threads: backend.threads ?? 1 };
     const mask = centreMask();
     const signal = new AbortController().signal;
+    // Named after the engine that actually ran (known from the warm-up run on).
+    const label = { backend: `tfjs-${tf.getBackend()}`, threads: backend.threads ?? 1 };
     return {
-      ...label,
+      get backend() {
+        return label.backend;
+      },
+      get threads() {
+        return label.threads;
+      },
       async run(i) {
         await runExport(
           {
@@ -97,8 +98,15 @@ const exportCase: BenchCase = {
             overwrite: true,
             tile: TILE,
           },
-          { signal, progress: (done, total) => done === total && ctx.log(`export_4000x3000: run ${i}: ${total} steps done`) },
-        );
+          { signal, progress: (done, total, message) => done === 1 && ctx.log(`export_4000x3000: run ${i}: ${total - 1} tiles, ${message ?? ''}`) },
+        ).then(async (r) => {
+          ctx.log(`export_4000x3000: run ${i}: ${r.engine}, ${(r.ms / 1000).toFixed(1)} s`);
+          if (r.engine.startsWith('onnxruntime')) {
+            const ort = await probeOnnxRuntime();
+            label.backend = `onnxruntime-${ort.providers[0]}`;
+            label.threads = ort.threads;
+          }
+        });
       },
       async dispose() {
         generatorCache.clear();

@@ -6,6 +6,7 @@ import { isLoopback } from '../headless/host-check';
 import { openBrowser } from '../headless/open-browser';
 import { startHeadlessServer } from '../headless/server';
 import { createAppServices } from '../services/app-services';
+import { shippedDemoDir } from '../services/demo';
 import { forkEngineSpawner } from '../services/engine-spawner-fork';
 import { CliUsageError, type CliCommand, type CliContext } from './command';
 
@@ -13,16 +14,20 @@ export interface ServeOptions {
   host: string;
   port: number;
   project?: string;
+  /** Open the built-in demo project (copied to the user's data folder on first use). */
+  demo: boolean;
   open: boolean;
 }
 
-const USAGE = `Usage: atelier serve [--port N] [--host H] [--project DIR] [--no-open]
+const USAGE = `Usage: atelier serve [--port N] [--host H] [--project DIR | --demo] [--no-open]
 
 Serve the studio to a browser on this machine (headless mode).
   --port N        port to listen on (default: a free port)
   --host H        interface to bind (default 127.0.0.1); anything else exposes the studio
                   to the network and prints a warning
   --project DIR   open this project folder at start
+  --demo          open the built-in demo project (also opened on the first start, when
+                  there is no recent project)
   --no-open       do not open a browser; just print the URL`;
 
 export function parseServeArgs(args: string[]): ServeOptions {
@@ -34,6 +39,7 @@ export function parseServeArgs(args: string[]): ServeOptions {
         port: { type: 'string' },
         host: { type: 'string' },
         project: { type: 'string' },
+        demo: { type: 'boolean' },
         'no-open': { type: 'boolean' },
       },
       strict: true,
@@ -48,7 +54,8 @@ export function parseServeArgs(args: string[]): ServeOptions {
   }
   const host = values.host ?? '127.0.0.1';
   if (host.trim() === '') throw new CliUsageError('--host must not be empty');
-  return { host, port, project: values.project, open: !values['no-open'] };
+  if (values.project !== undefined && values.demo) throw new CliUsageError('--project and --demo cannot be used together');
+  return { host, port, project: values.project, demo: Boolean(values.demo), open: !values['no-open'] };
 }
 
 export const serveCommand: CliCommand = {
@@ -73,6 +80,7 @@ async function serve(options: ServeOptions, context: CliContext): Promise<number
     version: context.version,
     spawner: forkEngineSpawner(join(context.mainDir, 'engine.js')),
     logSink,
+    demoDir: shippedDemoDir(join(context.mainDir, '..', '..')),
   });
 
   if (options.project) {
@@ -82,6 +90,18 @@ async function serve(options: ServeOptions, context: CliContext): Promise<number
       await services.dispose();
       context.err(`Cannot open project: ${(err as Error).message}`);
       return 1;
+    }
+  } else {
+    try {
+      await services.demo?.openAtStart(options.demo);
+    } catch (err) {
+      // Without --demo the start page is a fine place to land; with it, the user asked.
+      if (options.demo) {
+        await services.dispose();
+        context.err(`Cannot open the demo project: ${(err as Error).message}`);
+        return 1;
+      }
+      context.err(`warning: the demo project could not be opened: ${(err as Error).message}`);
     }
   }
 

@@ -4,6 +4,7 @@ import { ApiError } from './api-error';
 import { createApiHost, type ApiHost, type Handlers } from './api-host';
 import { userConfigDir } from './config-dir';
 import { createDatasetHandlers } from './dataset-handlers';
+import { demoCopyDir, DemoService } from './demo';
 import { TranslateService } from './translate';
 import { EngineHost, type EngineHostOptions, type EngineSpawner } from './engine-host';
 import { JobRunner } from './job-runner';
@@ -23,6 +24,8 @@ export interface AppServicesOptions {
   /** Where log lines go besides the `log` event (stderr in headless mode). */
   logSink?: (entry: LogEntry) => void;
   engine?: Omit<EngineHostOptions, 'spawner'>;
+  /** The shipped demo project (shippedDemoDir()); copied to <configDir>/demo on first use. */
+  demoDir?: string;
 }
 
 /** The main-process services, wired to one API host that both transports share. */
@@ -32,6 +35,8 @@ export interface AppServices {
   engine: EngineHost;
   jobs: JobRunner;
   log: Logger;
+  /** The built-in demo project (null when no demoDir was given). */
+  demo: DemoService | null;
   /** Cancel jobs and stop the engine. */
   dispose(): Promise<void>;
 }
@@ -42,14 +47,18 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const emit = <E extends EventName>(name: E, payload: EventPayload<E>) => api?.emit(name, payload);
 
   const log = createLogger((entry) => emit('log', entry), ...(options.logSink ? [options.logSink] : []));
+  const configDir = options.configDir ?? userConfigDir();
   const projects = new ProjectService({
-    recent: new RecentProjects(options.configDir ?? userConfigDir(), (level, message) => log.write(level, message)),
+    recent: new RecentProjects(configDir, (level, message) => log.write(level, message)),
     onChange: (project) => emit('project:changed', project),
   });
   const engine = new EngineHost({ spawner: options.spawner, ...options.engine });
   engine.onStatus((status) => emit('engine:status', status));
   engine.onLog((level, message) => log.write(level, message));
   const jobs = new JobRunner(engine, emit);
+  const demo = options.demoDir
+    ? new DemoService({ projects, shippedDir: options.demoDir, copyDir: demoCopyDir(configDir), log: (level, message) => log.write(level, message) })
+    : null;
 
   const handlers: Handlers = {
     'app:info': () => ({
@@ -77,6 +86,10 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'job:cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
     ...createDatasetHandlers({ projects, emit }),
     ...new TranslateService({ projects, engine, jobs }).handlers(),
+    'demo:open': (input) => {
+      if (!demo) throw new ApiError('not-available', 'This build of Atelier has no demo project');
+      return demo.open(input ?? {});
+    },
     ...new RunsService({ projects, engine, jobs, emit, log: (level, message) => log.write(level, message) }).handlers(),
   };
   api = createApiHost(handlers);
@@ -88,6 +101,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     engine,
     jobs,
     log,
+    demo,
     dispose: () => engine.stop(),
   };
 }

@@ -162,6 +162,8 @@ export const previewResultSchema = z.object({
   height: z.number().int(),
   sourceWidth: z.number().int(),
   sourceHeight: z.number().int(),
+  /** Which inference engine ran the generator, and where. */
+  engine: z.string(),
   /** Engine-side time: load (0 when cached), inference, encoding. */
   ms: z.object({ load: z.number(), infer: z.number(), total: z.number() }),
 });
@@ -189,6 +191,7 @@ export const exportResultSchema = z.object({
   width: z.number().int(),
   height: z.number().int(),
   tiles: z.number().int(),
+  engine: z.string(),
   ms: z.number(),
 });
 export type ExportResult = z.output<typeof exportResultSchema>;

@@ -127,9 +127,6 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
         ? parseThreads(envThreads, 'ATELIER_THREADS')
         : undefined;
 
-  // Gradient corrections apply to every backend, training or not.
-  registerTrainingGradients();
-
   const attempts: BackendAttempt[] = [];
   const candidates = forced ? [forced] : BACKEND_ORDER;
   for (const name of candidates) {
@@ -150,6 +147,9 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
           break;
       }
       attempts.push({ backend: name, ok: true });
+      // After the packages are loaded: @tensorflow/tfjs (which tfjs-node imports) registers
+      // tfjs-core's gradients again on import, the faulty ones included.
+      registerTrainingGradients();
       log(`backend ${name}: ${chosen.device}`);
       traceKernelsIfAsked(log);
       return { name, device: chosen.device, ...(chosen.threads !== undefined ? { threads: chosen.threads } : {}), attempts };

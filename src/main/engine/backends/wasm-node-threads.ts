@@ -18,10 +18,11 @@
  * Anything unexpected in the package's text raises an error, and selection falls back to
  * the single-threaded SIMD build.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { Script } from 'node:vm';
 
 /** The worker script's Blob branch, replaced by a load of the factory file. */
 const WORKER_BLOB_BRANCH = 'if(typeof e.data.urlOrBlob=="string"){importScripts(e.data.urlOrBlob)}';
@@ -49,6 +50,19 @@ function threadedFactoryPath(): string {
 }
 
 /**
+ * A script a worker cannot compile does not fail the initialisation: Emscripten rethrows
+ * the worker's error as an uncaught exception, which ends the process. So compile each
+ * script here first, where an error still leads to the single-threaded build.
+ */
+function assertCompiles(source: string, what: string): void {
+  try {
+    new Script(source, { filename: what });
+  } catch (err) {
+    throw new Error(`${what} does not compile: ${(err as Error).message}`);
+  }
+}
+
+/**
  * Calls `init` (which must initialise the 'wasm' backend with its multithreading flag on)
  * with the shims above in place, and removes them afterwards whatever happens.
  */
@@ -57,6 +71,7 @@ export async function withNodeWasmThreads<T>(threads: number, init: () => Promis
     throw new Error(`wasm threads must be an integer in 2..${MAX_WASM_THREADS}, got ${threads}`);
   }
   const factoryPath = threadedFactoryPath();
+  assertCompiles(readFileSync(factoryPath, 'utf8'), factoryPath);
   const workerPath = join(ensureScriptDir(), 'tfjs-backend-wasm-threaded-simd.worker.cjs');
 
   const OriginalBlob = globalThis.Blob;
@@ -77,7 +92,9 @@ export async function withNodeWasmThreads<T>(threads: number, init: () => Promis
     if (!text.includes(WORKER_BLOB_BRANCH)) {
       throw new Error('tfjs-backend-wasm: unexpected pthread worker script (package version changed?)');
     }
-    writeFileSync(workerPath, text.replace(WORKER_BLOB_BRANCH, `if(true){importScripts(${JSON.stringify(factoryPath)})}`));
+    const worker = text.replace(WORKER_BLOB_BRANCH, `if(true){importScripts(${JSON.stringify(factoryPath)})}`);
+    assertCompiles(worker, workerPath);
+    writeFileSync(workerPath, worker);
     return workerPath;
   };
 

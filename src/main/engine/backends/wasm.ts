@@ -16,9 +16,10 @@ export interface WasmInit {
 }
 
 /**
- * The folder holding the package's .wasm files. Resolved from the installed package, not
- * relative to this module: electron-vite bundles main code into out/main while
- * node_modules stay external, so only module resolution finds them from both places.
+ * The folder holding the package's .wasm files, resolved from the installed package rather
+ * than relative to this module: electron-vite bundles the engine (this package's JavaScript
+ * included) into out/main, while the binaries stay in node_modules; module resolution finds
+ * them from src/ (tests) and from out/main alike.
  */
 export function wasmBinaryDir(): string {
   const require = createRequire(import.meta.url);

@@ -10,8 +10,7 @@ import sharp from 'sharp';
 import { compositeTranslation, resizeMask, type Raster } from '../infer/composite';
 import { translateImage } from '../infer';
 import { resizeBicubic } from '../io/resample';
-import type { Network } from '../networks';
-import type { GeneratorOptions } from '../networks';
+import type { GeneratorOptions, Network } from '../networks';
 import type { InferenceEngine } from '../onnx/engine';
 import * as tf from '../tf';
 
@@ -197,4 +196,9 @@ export async function encodeRaster(img: Raster, format: ImageFormat, quality = 9
     ? await pipeline.png({ compressionLevel: 6 }).toBuffer()
     : await pipeline.jpeg({ quality, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0' }).toBuffer();
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+}
+
+/** How results name the engine that ran: "onnxruntime (CPU, 2 threads …)", "tfjs (TF.js wasm)". */
+export function describeEngine(engine: InferenceEngine | undefined): string {
+  return engine ? `${engine.name} (${engine.device})` : 'unknown';
 }

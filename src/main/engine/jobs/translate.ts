@@ -19,8 +19,10 @@ import { writeNewFileAtomic } from '../io/write-new-file';
 import { defineJob, type JobContext } from './index';
 import { GeneratorCache, modelRefSchema } from './translate-model';
 import { inspectPth } from './translate-inspect';
+import type { InferenceEngine } from '../onnx/engine';
 import {
   decodePhoto,
+  describeEngine,
   encodeRaster,
   fitWithin,
   renderPreview,
@@ -139,7 +141,14 @@ export async function runPreview(params: PreviewParams, { signal }: Pick<JobCont
   signal.throwIfAborted();
   const { source, size } = await previewSource(params.source, params.maxSize);
   signal.throwIfAborted();
-  const result = await renderPreview(gen, source, size, { eval: params.eval, signal }, blendFor(params, size.width, size.height));
+  let engine: InferenceEngine | undefined;
+  const result = await renderPreview(
+    gen,
+    source,
+    size,
+    { eval: params.eval, signal, onEngine: (e) => (engine = e) },
+    blendFor(params, size.width, size.height),
+  );
   const t2 = performance.now();
   const png = await encodeRaster(result, 'png');
   return {
@@ -148,6 +157,7 @@ export async function runPreview(params: PreviewParams, { signal }: Pick<JobCont
     height: result.height,
     sourceWidth: size.width,
     sourceHeight: size.height,
+    engine: describeEngine(engine),
     ms: { load: gen.cached ? 0 : t1 - t0, infer: t2 - t1, total: performance.now() - t0 },
   };
 }
@@ -188,6 +198,7 @@ export async function runExport(params: ExportParams, { signal, progress }: Prog
   const source = await decodePhoto(params.source.path);
   const blend = blendFor(params, source.width, source.height);
   let tiles = 1;
+  let engine: InferenceEngine | undefined;
   const result = await translateAndComposite(
     gen,
     source,
@@ -200,6 +211,7 @@ export async function runExport(params: ExportParams, { signal, progress }: Prog
         tiles = total;
         progress(done, total + 1, `tile ${done}/${total}`);
       },
+      onEngine: (e) => (engine = e),
     },
     blend,
   );
@@ -208,7 +220,7 @@ export async function runExport(params: ExportParams, { signal, progress }: Prog
   signal.throwIfAborted();
   await writeOutput(output, bytes, params.overwrite);
   progress(tiles + 1, tiles + 1, 'done');
-  return { path: output, width: result.width, height: result.height, tiles, ms: performance.now() - t0 };
+  return { path: output, width: result.width, height: result.height, tiles, engine: describeEngine(engine), ms: performance.now() - t0 };
 }
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif', '.avif']);

@@ -6,6 +6,7 @@
  */
 import type { DatasetItem, DatasetView, Domain, ImportLayout, ImportReport, ItemState, Split } from '../../../../shared/api/dataset';
 import type { RequestInput } from '../../../../shared/contract';
+import { WS_MAX_MESSAGE_BYTES } from '../../../../shared/transport';
 import type { Palette } from '../../../../shared/palettes';
 import { findPalette } from '../../../../shared/palettes';
 import type { AtelierClient } from '../../api/client';
@@ -66,8 +67,10 @@ export interface Notifier {
   info(title: string, message?: string): void;
 }
 
-/** Most bytes of uploaded files per request (the WebSocket carries up to 32 MB, base64 grows by 4/3). */
+/** Most bytes of uploaded files per request (base64 grows them by 4/3). */
 const UPLOAD_BATCH_BYTES = 16 * 1024 * 1024;
+/** The largest file the browser can send: one WebSocket message carries at most WS_MAX_MESSAGE_BYTES. */
+const MAX_BROWSER_UPLOAD_BYTES = Math.floor((WS_MAX_MESSAGE_BYTES - 64 * 1024) * 0.75);
 /** Idle time after an edit before it is saved. */
 export const AUTOSAVE_DELAY_MS = 1500;
 /** Each save, from reading the map to main's reply, as a User Timing entry. */
@@ -112,16 +115,8 @@ export function createDatasetController(api: AtelierClient, notify: Notifier, op
     patch({ loading: true });
     try {
       const [view, palettes] = await Promise.all([api.invoke('dataset:get', undefined), api.invoke('labels:palettes', undefined)]);
-      const ids = new Set(view.items.map((i) => i.id));
-      store.set((s) => ({
-        ...s,
-        view,
-        palettes,
-        loading: false,
-        selection: s.selection.filter((id) => ids.has(id)),
-        // Keep the open item's record current (state, label) without reopening it.
-        session: s.session ? { ...s.session, item: view.items.find((i) => i.id === s.session!.item.id) ?? s.session.item } : null,
-      }));
+      patch({ palettes, loading: false });
+      applyView(view);
       // A palette edited or switched elsewhere reaches the open editor.
       const editor = store.get().session?.editor;
       const pal = palette();
@@ -130,6 +125,18 @@ export function createDatasetController(api: AtelierClient, notify: Notifier, op
       patch({ loading: false });
       notify.error(error, 'Could not load the dataset');
     }
+  }
+
+  /** Show a dataset a command returned at once (the change event's refetch follows). */
+  function applyView(view: DatasetView | undefined) {
+    if (!view) return;
+    const ids = new Set(view.items.map((i) => i.id));
+    store.set((s) => ({
+      ...s,
+      view,
+      selection: s.selection.filter((id) => ids.has(id)),
+      session: s.session ? { ...s.session, item: view.items.find((i) => i.id === s.session!.item.id) ?? s.session.item } : null,
+    }));
   }
 
   function palette(): Palette | undefined {
@@ -299,6 +306,34 @@ export function createDatasetController(api: AtelierClient, notify: Notifier, op
     patch({ mode: 'grid', session: null });
   }
 
+  // Imports announce every batch they add; refetch at most every REFRESH_GAP_MS, one at a time.
+  const REFRESH_GAP_MS = 400;
+  let refreshing = false;
+  let refreshQueued = false;
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastRefresh = 0;
+  function scheduleRefresh() {
+    if (refreshing) {
+      refreshQueued = true;
+      return;
+    }
+    if (refreshTimer !== undefined) return;
+    refreshTimer = setTimeout(
+      async () => {
+        refreshTimer = undefined;
+        refreshing = true;
+        lastRefresh = Date.now();
+        await refresh();
+        refreshing = false;
+        if (refreshQueued) {
+          refreshQueued = false;
+          scheduleRefresh();
+        }
+      },
+      Math.max(0, lastRefresh + REFRESH_GAP_MS - Date.now()),
+    );
+  }
+
   return {
     store,
     refresh,
@@ -317,7 +352,7 @@ export function createDatasetController(api: AtelierClient, notify: Notifier, op
     /** Subscribe to main's events; returns the unsubscribe. */
     connect(): () => void {
       const offs = [
-        api.on('dataset:changed', () => void refresh()),
+        api.on('dataset:changed', () => scheduleRefresh()),
         api.on('dataset:progress', (p) => patch({ progress: p.done >= p.total ? null : p })),
         api.on('project:changed', () => {
           patch({ mode: 'grid', session: null, selection: [] });
@@ -328,6 +363,8 @@ export function createDatasetController(api: AtelierClient, notify: Notifier, op
       return () => {
         offs.forEach((off) => off());
         clearTimeout(autosaveTimer);
+        clearTimeout(refreshTimer);
+        refreshTimer = undefined;
       };
     },
 
@@ -363,6 +400,13 @@ export function createDatasetController(api: AtelierClient, notify: Notifier, op
         };
         for (const [k, f] of chosen.entries()) {
           patch({ progress: { task: 'import', done: k, total: chosen.length, current: f.name } });
+          if (api.platform === 'browser' && f.size > MAX_BROWSER_UPLOAD_BYTES) {
+            total.skipped.push({
+              source: f.name,
+              reason: `${(f.size / 1048576).toFixed(0)} MB is too large to send from the browser; import its folder with "Import folder…"`,
+            });
+            continue;
+          }
           if (bytes + f.size > UPLOAD_BATCH_BYTES) await flush();
           batch.push({ name: f.name, data: await fileToBase64(f) });
           bytes += f.size;
@@ -404,19 +448,19 @@ export function createDatasetController(api: AtelierClient, notify: Notifier, op
     // ---- dataset edits -----------------------------------------------------------------
 
     async setState(ids: string[], state: ItemState) {
-      await guarded('Could not change the state', () => api.invoke('dataset:setState', { ids, state }));
+      applyView(await guarded('Could not change the state', () => api.invoke('dataset:setState', { ids, state })));
     },
     async setSplit(ids: string[], split: Split) {
-      await guarded('Could not change the split', () => api.invoke('dataset:setSplit', { ids, split }));
+      applyView(await guarded('Could not change the split', () => api.invoke('dataset:setSplit', { ids, split })));
     },
     async resplit(input: RequestInput<'dataset:resplit'>) {
-      await guarded('Could not split the dataset', () => api.invoke('dataset:resplit', input));
+      applyView(await guarded('Could not split the dataset', () => api.invoke('dataset:resplit', input)));
     },
     async remove(ids: string[]) {
-      await guarded('Could not remove the images', () => api.invoke('dataset:remove', { ids }));
+      applyView(await guarded('Could not remove the images', () => api.invoke('dataset:remove', { ids })));
     },
     async configure(input: RequestInput<'dataset:configure'>) {
-      await guarded('Could not change the dataset', () => api.invoke('dataset:configure', input));
+      applyView(await guarded('Could not change the dataset', () => api.invoke('dataset:configure', input)));
     },
     exportDataset(input: RequestInput<'dataset:export'>) {
       return guarded('Export failed', () => api.invoke('dataset:export', input));

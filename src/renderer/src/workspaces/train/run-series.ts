@@ -70,6 +70,8 @@ export class RunSeries {
   readonly epoch = new Column();
   readonly epochProgress = new Column();
   readonly time = new Column();
+  /** Seconds since the first logged step (the "relative" time axis). */
+  readonly relativeTime = new Column();
   readonly lr = new Column();
   /** Losses in the order the model declares them (first seen in the log). */
   readonly losses = new Map<string, Column>();
@@ -146,12 +148,13 @@ export class RunSeries {
     this.epoch.push(epoch);
     this.epochProgress.push(epochProgress);
     this.time.push(time);
+    this.relativeTime.push(row === 0 ? 0 : time - this.time.get(0));
     this.lr.push(lr ?? Number.NaN);
     for (const [name, column] of this.losses) column.push(losses[name] ?? Number.NaN);
   }
 
   private truncate(length: number): void {
-    for (const c of [this.step, this.epoch, this.epochProgress, this.time, this.lr, ...this.losses.values()]) c.truncate(length);
+    for (const c of [this.step, this.epoch, this.epochProgress, this.time, this.relativeTime, this.lr, ...this.losses.values()]) c.truncate(length);
   }
 
   private notify(change: SeriesChange): void {

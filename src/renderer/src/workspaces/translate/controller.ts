@@ -45,6 +45,8 @@ export interface Latency {
   full?: number;
   /** The engine's own time for the last result. */
   engine?: PreviewResult['ms'];
+  /** Which inference engine produced it. */
+  engineName?: string;
 }
 
 export interface JobPanel {
@@ -208,6 +210,7 @@ export function createTranslateController(
       latency: {
         ...(info.quality === 'draft' ? { draft: info.latencyMs, full: undefined } : { draft: s.latency.draft, full: info.latencyMs }),
         engine: decoded.result.ms,
+        engineName: decoded.result.engine,
       },
     }));
   }

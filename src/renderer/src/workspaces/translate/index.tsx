@@ -410,6 +410,7 @@ function LatencyReadout({ controller }: { controller: TranslateController }) {
       data-draft-ms={latency.draft ?? ''}
       data-full-ms={latency.full ?? ''}
       data-busy={busy}
+      title={latency.engineName ? `Inference: ${latency.engineName}` : undefined}
     >
       {busy && <span className="dot dot--busy" aria-hidden="true" />}
       <span>Draft {ms(latency.draft)}</span>
