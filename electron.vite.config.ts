@@ -47,7 +47,13 @@ export default defineConfig({
     ],
     build: {
       outDir: 'out/renderer',
-      rollupOptions: { input: { index: resolve('src/renderer/index.html') } },
+      rollupOptions: {
+        input: {
+          index: resolve('src/renderer/index.html'),
+          // The training dashboard on synthetic data, for `atelier bench --case monitor_plot_100k`.
+          'monitor-bench': resolve('src/renderer/src/workspaces/train/bench/monitor.html'),
+        },
+      },
     },
   },
 });

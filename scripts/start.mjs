@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const args = process.argv.slice(2);
+// With nothing else named, the studio opens on the built-in demo project and its tours.
+const given = process.argv.slice(2);
+const args = given.some((a) => a === '--project' || a.startsWith('--project=') || a === '--demo') ? given : [...given, '--demo'];
 
 function electronBinary() {
   try {

@@ -42,4 +42,4 @@ export const DEMO_MODELS = {
 } as const;
 
 /** The photo the masking tour opens: a day scene with a lake, sky and hills to mask. */
-export const MASK_TOUR_PHOTO = `${LANDSCAPES.folder}/testA/day_000.jpg`;
+export const MASK_TOUR_PHOTO = `${LANDSCAPES.folder}/testA/day_test_03.jpg`;

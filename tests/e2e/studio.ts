@@ -44,10 +44,11 @@ export interface StudioServer {
 const URL_LINE = /Atelier is running at (http:\/\/\S+)/;
 
 /** Runs `atelier serve --port 0 --no-open` and resolves once it printed its URL. */
-export async function startStudio(options: { home: string; project?: string; timeoutMs?: number }): Promise<StudioServer> {
+export async function startStudio(options: { home: string; project?: string; demo?: boolean; timeoutMs?: number }): Promise<StudioServer> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run build)`);
   const args = [CLI, 'serve', '--port', '0', '--no-open'];
   if (options.project) args.push('--project', options.project);
+  if (options.demo) args.push('--demo');
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ATELIER_HOME: options.home },

@@ -35,7 +35,8 @@ test('chaos', async () => {
     const g1 = new Map<string, Float32Array>(); const g2 = new Map<string, Float32Array>(); const g3 = new Map<string, Float32Array>();
     for (let s = 0; s < 3; s++) m.optimizeParameters({ dropoutSeed: 1, onGradients: (_g, gs) => { for (const [k, g] of gs) [g1, g2, g3][s]!.set(k, g.dataSync().slice() as Float32Array); } }) || console.log('LOSS', eps, s + 1, JSON.stringify(m.getCurrentLosses()));
     const w3 = new Map<string, Float32Array>();
-    for (const [n, net] of m.networks) for (const [k, v] of net.params) w3.set(`${n}/${k}`, v.dataSync().slice() as Float32Array);
+    for (const [n, net] of m.networks) for (const [k, v] of [...net.params, ...net.buffers]) w3.set(`${n}/${k}`, v.dataSync().slice() as Float32Array);
+    for (const [n, net] of m.networks) for (const [k, v] of net.buffers) w0.set(`${n}/${k}`, k.endsWith('running_var') ? new Float32Array(v.size).fill(1) : new Float32Array(v.size));
     return { w0, w3, g1, g2, g3 };
   };
   const a = await run(0), b = await run(Number(process.env.EPS ?? 1e-7));
@@ -48,7 +49,7 @@ test('chaos', async () => {
     rows2.sort((x, y) => y[0] - x[0]); console.log('SENS', step, rows2.slice(0, 6).map((r) => `${r[0].toExponential(2)} ${r[1]}`).join('\n'));
   }
   for (const [k, w] of a.w3) {
-    const wb = b.w3.get(k)!, g = a.g1.get(k)!, gb = b.g1.get(k)!; let flips = 0, signflip1 = 0, gmax = 0; const gs: number[] = [];
+    if (!a.g1.has(k)) continue; const wb = b.w3.get(k)!, g = a.g1.get(k)!, gb = b.g1.get(k)!; let flips = 0, signflip1 = 0, gmax = 0; const gs: number[] = [];
     for (let i = 0; i < w.length; i++) { gmax = Math.max(gmax, Math.abs(g[i])); if (Math.sign(g[i]) !== Math.sign(gb[i])) signflip1++; if (Math.abs(w[i] - wb[i]) > 1e-4) { flips++; if (gs.length < 6) gs.push(g[i]); } }
     if (flips > 20) console.log('FLIPS', k, 'n', w.length, 'flips', flips, 'g1 signflips', signflip1, 'gmax', gmax.toExponential(2), 'sample g1 of flipped', gs.map((x) => x.toExponential(2)).join(' '));
   }
@@ -56,5 +57,7 @@ test('chaos', async () => {
     let E = 0, M = 0; const skip = meta.networks[net].biases_without_effect ?? [];
     for (const [k, w] of a.w3) { if (!k.startsWith(net + '/') || skip.includes(k.slice(net.length + 1))) continue; const w0 = a.w0.get(k)!, wb = b.w3.get(k)!; for (let i = 0; i < w.length; i++) { E += (w[i] - wb[i]) ** 2; M += (w[i] - w0[i]) ** 2; } }
     console.log('PERTURB', net, Math.sqrt(E / M));
+    let E2 = 0, M2 = 0; for (const [k, w] of a.w3) { if (!k.startsWith(net + '/') || skip.includes(k.slice(net.length + 1)) || k.includes('running')) continue; const w0 = a.w0.get(k)!, wb = b.w3.get(k)!; for (let i = 0; i < w.length; i++) { E2 += (w[i] - wb[i]) ** 2; M2 += (w[i] - w0[i]) ** 2; } }
+    console.log('PERTURB-params-only', net, Math.sqrt(E2 / M2));
   }
 });

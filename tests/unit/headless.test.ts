@@ -82,13 +82,16 @@ describe('launch', () => {
   });
 
   it('parses serve options: loopback by default, ports validated', () => {
-    expect(parseServeArgs([])).toEqual({ host: '127.0.0.1', port: 0, project: undefined, open: true });
+    expect(parseServeArgs([])).toEqual({ host: '127.0.0.1', port: 0, project: undefined, demo: false, open: true });
     expect(parseServeArgs(['--port', '8123', '--host', '0.0.0.0', '--project', '/p', '--no-open'])).toEqual({
       host: '0.0.0.0',
       port: 8123,
       project: '/p',
+      demo: false,
       open: false,
     });
+    expect(parseServeArgs(['--demo']).demo).toBe(true);
+    expect(() => parseServeArgs(['--demo', '--project', '/p'])).toThrow(/--project and --demo cannot be used together/);
     expect(() => parseServeArgs(['--port', 'eighty'])).toThrow(/--port must be an integer from 0 to 65535, got "eighty"/);
     expect(() => parseServeArgs(['--port', '70000'])).toThrow(/--port must be an integer/);
     expect(() => parseServeArgs(['--verbose'])).toThrow(/verbose/);

@@ -205,6 +205,22 @@ describe('PreviewScheduler', () => {
     expect(errors).toHaveLength(0);
   });
 
+  it('cancel stops the work under way, and a later change starts afresh', async () => {
+    const { clock, engine, shown, busy, scheduler } = setup();
+    scheduler.update('a');
+    await clock.advance(30);
+    scheduler.cancel();
+    expect(engine.last().cancelled).toBe(true);
+    await clock.advance(1000);
+    expect(engine.jobs).toHaveLength(1);
+    expect(busy.at(-1)).toBe(false);
+    scheduler.update('b');
+    await clock.advance(30);
+    engine.last().resolve('draft b');
+    await flush();
+    expect(shown.map((s) => s.result)).toEqual(['draft b']);
+  });
+
   it('dispose cancels the job in flight and ignores its result', async () => {
     const { clock, engine, shown, scheduler } = setup();
     scheduler.update('a');

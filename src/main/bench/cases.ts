@@ -3,10 +3,11 @@
  * (one line); names must be unique.
  */
 import { engineCases } from './engine-cases';
+import { monitorCases } from './monitor-cases';
 import { translateCases } from './translate-cases';
 import type { BenchCase } from './types';
 
-export const benchCases: readonly BenchCase[] = [...engineCases, ...translateCases];
+export const benchCases: readonly BenchCase[] = [...engineCases, ...translateCases, ...monitorCases];
 
 export function findCase(name: string): BenchCase {
   const c = benchCases.find((b) => b.name === name);

@@ -41,6 +41,7 @@ export async function measureCase(c: BenchCase, runs: number, ctx: BenchContext)
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`runs must be a positive integer, got ${runs}`);
   const prepared = await c.setup(ctx);
   const samples: number[] = [];
+  let peak: number | undefined;
   try {
     const warm = await timedRun(prepared, -1);
     ctx.log(`${c.name}: warm-up ${warm.map((s) => s.toFixed(1)).join(', ')} ms`);
@@ -49,6 +50,7 @@ export async function measureCase(c: BenchCase, runs: number, ctx: BenchContext)
       samples.push(...s);
       ctx.log(`${c.name}: run ${i + 1}/${runs} ${s.length === 1 ? `${s[0]!.toFixed(1)} ms` : `${s.length} samples`}`);
     }
+    peak = await prepared.peakRssMib?.();
   } finally {
     await prepared.dispose?.();
   }
@@ -61,7 +63,7 @@ export async function measureCase(c: BenchCase, runs: number, ctx: BenchContext)
     min_ms: round1(min),
     max_ms: round1(max),
     ...(c.frames ? { p95_ms: round1(p95) } : {}),
-    peak_rss_mib: round1(peakRssMib()),
+    peak_rss_mib: round1(peak ?? peakRssMib()),
     runs,
   };
 }

@@ -19,6 +19,11 @@ export interface PreparedCase {
    * latencies of a series of requests), each a sample of the statistics.
    */
   run(index: number): Promise<number | number[] | void> | number | number[] | void;
+  /**
+   * The case's own peak memory (MiB) when the work runs in another process (a browser's
+   * renderer); without it, this process's peak RSS is reported.
+   */
+  peakRssMib?(): Promise<number> | number;
   dispose?(): Promise<void> | void;
 }
 

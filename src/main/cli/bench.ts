@@ -105,7 +105,10 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   if (o.child) {
     const result = await measureCase(findCase(o.child), o.runs, { log: (line) => ctx.err(line) });
     ctx.out(JSON.stringify(result));
-    return 0;
+    // The wasm backend's pthread workers and ONNX Runtime's thread pool keep the event loop
+    // alive: the child ends here, once its line has been written.
+    await new Promise<void>((done) => process.stdout.write('', () => done()));
+    process.exit(0);
   }
 
   const names = o.cases.length ? o.cases : benchCases.map((c) => c.name);

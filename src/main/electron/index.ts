@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { version } from '../../../package.json';
 import { APP_SCHEME } from '../../shared/transport';
 import { createAppServices, type AppServices } from '../services/app-services';
+import { shippedDemoDir } from '../services/demo';
 import { handleAppRequest } from './app-protocol';
 import { utilityEngineSpawner } from './engine-spawner';
 import { bindIpc } from './ipc';
@@ -48,8 +49,11 @@ function start(): void {
     logSink: (entry) => {
       if (entry.level !== 'debug') console.log(`[${entry.level}] ${entry.message}`);
     },
+    demoDir: shippedDemoDir(join(mainDir, '..', '..')),
   });
   const s = services;
+  // The demo opens on the first start (no recent project) or with --demo; failing that, the start page.
+  s.demo?.openAtStart(process.argv.includes('--demo')).catch((err: unknown) => s.log.write('warn', `The demo project could not be opened: ${(err as Error).message}`));
   protocol.handle(APP_SCHEME, (request) =>
     handleAppRequest(request, { rendererDir, projectRoot: () => s.projects.current()?.root ?? null }),
   );

@@ -77,6 +77,8 @@ interface LiveRun {
   progress: TrainProgress;
   rate: RateMeter;
   lastEmit: number;
+  /** A folded update waiting to go out. */
+  trailing: ReturnType<typeof setTimeout> | null;
   lastStatusWrite: number;
   /** Status writes in order, so an older one never lands after a newer one. */
   writes: Promise<void>;
@@ -382,6 +384,7 @@ export class RunsService {
       progress: { ...progress, jobId },
       rate: new RateMeter(),
       lastEmit: 0,
+      trailing: null,
       lastStatusWrite: 0,
       writes: Promise.resolve(),
     };
@@ -394,10 +397,8 @@ export class RunsService {
   private onProgress(run: LiveRun, update: JobProgressUpdate): void {
     const data = (update.data && typeof update.data === 'object' ? update.data : {}) as Record<string, unknown>;
     const now = this.now();
-    if (run.state === 'queued') {
-      run.status.spans.push({ start: now.toISOString() });
-      this.setState(run, 'running');
-    }
+    const starting = run.state === 'queued';
+    if (starting) run.status.spans.push({ start: now.toISOString() });
     const step = int(data.step) ?? int(data.iter) ?? update.done;
     const totalSteps = int(data.totalSteps) ?? int(data.total_steps) ?? (update.total > 0 ? update.total : run.progress.totalSteps);
     if (totalSteps !== null && totalSteps !== run.status.totalSteps) run.status.totalSteps = totalSteps;
@@ -421,12 +422,14 @@ export class RunsService {
       ...(update.message ? { message: update.message } : {}),
     };
     if (previewStep !== undefined) run.progress.previewStep = previewStep;
-    else delete run.progress.previewStep;
-    if (now.getTime() - run.lastStatusWrite > HEARTBEAT_MS) {
-      run.status.updated = now.toISOString();
-      void this.writeRunStatus(run);
+    if (starting) this.setState(run, 'running');
+    else {
+      if (now.getTime() - run.lastStatusWrite > HEARTBEAT_MS) {
+        run.status.updated = now.toISOString();
+        void this.writeRunStatus(run);
+      }
+      this.publish(run, {}, previewStep !== undefined);
     }
-    this.publish(run, {}, previewStep !== undefined);
   }
 
   private onPaused(run: LiveRun, paused: boolean): void {
@@ -444,7 +447,6 @@ export class RunsService {
   }
 
   private async onSettled(run: LiveRun, outcome: { ok: true; result: unknown } | { ok: false; error: ApiErrorShape }): Promise<void> {
-    this.live.delete(run.dir);
     const now = this.now();
     closeSpan(run.status, now);
     let state: RunState;
@@ -453,8 +455,10 @@ export class RunsService {
       const stoppedEarly = (outcome.result as { stopped?: unknown } | undefined)?.stopped === true;
       state = stoppedEarly ? 'stopped' : 'finished';
     } else if (outcome.error.code === 'cancelled') {
-      state = run.stopRequested ? 'stopped' : 'interrupted';
-      if (!run.stopRequested) error = outcome.error.message;
+      // A cancel while the engine shuts down is the studio quitting, not the user stopping.
+      const quitting = !run.stopRequested && this.deps.engine.status().state === 'stopped';
+      state = quitting ? 'interrupted' : 'stopped';
+      if (quitting) error = outcome.error.message;
     } else {
       state = 'failed';
       error = outcome.error.message;
@@ -463,7 +467,9 @@ export class RunsService {
     if (error) run.status.error = error;
     else delete run.status.error;
     run.state = state;
+    // Listed as live (with its final state) until its status is on disk.
     await this.writeRunStatus(run);
+    this.live.delete(run.dir);
     this.deps.log?.(state === 'failed' ? 'error' : 'info', `Run “${run.name}” ${state}${error ? `: ${error}` : ''}`);
     this.publish(run, { itPerSec: null, etaSeconds: null, ...(error ? { error } : {}) }, true);
   }
@@ -476,12 +482,30 @@ export class RunsService {
     this.publish(run, patch, true);
   }
 
+  /**
+   * Send the run's progress. Updates closer together than PROGRESS_INTERVAL_MS are folded:
+   * the latest goes out when the interval has passed, so the last values are never lost.
+   */
   private publish(run: LiveRun, patch: Partial<TrainProgress>, force: boolean): void {
-    run.progress = { ...run.progress, ...patch, state: run.state, jobId: run.state === 'queued' || LIVE_RUN_STATES.has(run.state) ? run.jobId : null };
-    const t = Date.now();
-    if (!force && t - run.lastEmit < PROGRESS_INTERVAL_MS) return;
-    run.lastEmit = t;
+    run.progress = { ...run.progress, ...patch, state: run.state, jobId: LIVE_RUN_STATES.has(run.state) ? run.jobId : null };
+    const wait = run.lastEmit + PROGRESS_INTERVAL_MS - Date.now();
+    if (!force && wait > 0) {
+      run.trailing ??= setTimeout(() => {
+        run.trailing = null;
+        this.emitProgress(run);
+      }, wait);
+      return;
+    }
+    this.emitProgress(run);
+  }
+
+  private emitProgress(run: LiveRun): void {
+    if (run.trailing) clearTimeout(run.trailing);
+    run.trailing = null;
+    run.lastEmit = Date.now();
     this.deps.emit('train:progress', run.progress);
+    // A preview is announced once.
+    delete run.progress.previewStep;
   }
 
   private writeRunStatus(run: LiveRun): Promise<void> {

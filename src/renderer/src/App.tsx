@@ -3,6 +3,7 @@ import type { ActionRegistry } from './actions/registry';
 import { CommandPalette } from './shell/CommandPalette';
 import { StudioProvider } from './shell/context';
 import { EngineDialog } from './shell/EngineDialog';
+import { WelcomeDialog } from './shell/first-run/WelcomeDialog';
 import { LoadFailed } from './shell/LoadFailed';
 import { Nav } from './shell/Nav';
 import { ProjectDialog } from './shell/ProjectDialog';
@@ -65,6 +66,7 @@ export function App({ studio, actions }: { studio: Studio; actions: ActionRegist
       {dialog?.kind === 'palette' && <CommandPalette />}
       {dialog?.kind === 'project' && <ProjectDialog key={dialog.mode} mode={dialog.mode} />}
       {dialog?.kind === 'engine' && <EngineDialog />}
+      <WelcomeDialog />
       <Toasts />
     </StudioProvider>
   );

@@ -6,6 +6,7 @@ import { createApi } from './api/client';
 import { App } from './App';
 import { createStudio } from './state/studio';
 import { workspaceFromHash } from './state/workspaces';
+import { trainControllerFor } from './workspaces/train/controller';
 import './theme.css';
 
 const studio = createStudio(createApi(), { workspace: workspaceFromHash(window.location.hash) });
@@ -16,6 +17,8 @@ window.addEventListener('error', (event) => studio.reportError(event.error ?? ev
 window.addEventListener('unhandledrejection', (event) => studio.reportError(event.reason, 'Unexpected error'));
 
 studio.connect();
+// Training runs are followed from the start, so their outcome is announced whichever workspace is open.
+trainControllerFor(studio);
 bindMenu(studio.api, actions, studio);
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

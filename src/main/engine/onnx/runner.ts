@@ -123,10 +123,24 @@ export class OnnxGenerator {
     } catch (err) {
       throw new Error(`${spec.className} on ONNX Runtime (input [${n}, ${c}, ${h}, ${w}]): ${(err as Error).message}`);
     }
+    this.afterRun(session);
     const y = result[ONNX_OUTPUT]!;
     const dims = y.dims as number[];
     const data = y.data as Float32Array;
     return tf.tidy(() => tf.transpose(tf.tensor4d(data, [dims[0]!, dims[1]!, dims[2]!, dims[3]!]), [0, 2, 3, 1]));
+  }
+
+  private readonly runsBySession = new WeakMap<InferenceSession, number>();
+
+  /**
+   * With ATELIER_ONNX_PROFILE set, a session's profile is written after its first
+   * PROFILED_RUNS runs (the first one includes one-time allocations; the next are steady).
+   */
+  private afterRun(session: InferenceSession): void {
+    if (!process.env.ATELIER_ONNX_PROFILE) return;
+    const runs = (this.runsBySession.get(session) ?? 0) + 1;
+    this.runsBySession.set(session, runs);
+    if (runs === PROFILED_RUNS) session.endProfiling();
   }
 
   private async releaseSessions(): Promise<void> {
@@ -149,6 +163,8 @@ export class OnnxGenerator {
     await this.releaseSessions();
   }
 }
+
+const PROFILED_RUNS = 3;
 
 async function nchwData(x: tf.Tensor4D): Promise<Float32Array> {
   const t = tf.transpose(x, [0, 3, 1, 2]);

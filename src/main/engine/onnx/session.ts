@@ -8,6 +8,8 @@
  * intra-op thread per logical core (or ATELIER_THREADS) and every graph optimisation.
  *
  * ATELIER_ONNX_PROVIDERS=cpu,cuda,… restricts the providers tried (in that order).
+ * ATELIER_ONNX_PROFILE=<prefix> makes every session write ONNX Runtime's per-node profile
+ * (Chrome trace JSON, `<prefix>_<date>.json`) covering its first runs (see runner.ts).
  */
 import { availableParallelism } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-node';
@@ -180,5 +182,6 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
   const info = await probeOnnxRuntime();
   const providers = options.providers ?? info.providers;
   const threads = options.threads ?? info.threads;
-  return ort.InferenceSession.create(model, sessionOptions(providers, threads, options.profilePrefix));
+  const profilePrefix = options.profilePrefix ?? (process.env.ATELIER_ONNX_PROFILE || undefined);
+  return ort.InferenceSession.create(model, sessionOptions(providers, threads, profilePrefix));
 }

@@ -6,13 +6,14 @@ import { projectActions } from './project';
 import { ActionRegistry } from './registry';
 import { workspaceActions } from './workspace';
 import { labelActions } from '../workspaces/dataset/actions';
+import { demoActions } from '../shell/first-run/actions';
 
 /** Every command of the studio, in the order the palette lists them. */
 export function createActionRegistry(isMac: boolean): ActionRegistry<Studio> {
   return new ActionRegistry<Studio>({
     isMac,
     onError: (error, action, studio) => studio.reportError(error, `“${action.label.replace(/…$/, '')}” failed`),
-  }).register(...workspaceActions, ...projectActions, ...engineActions, ...paletteActions, ...labelActions);
+  }).register(...workspaceActions, ...projectActions, ...engineActions, ...paletteActions, ...labelActions, ...demoActions);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useStore } from '../state/store';
 import { useStudio } from './context';
+import { DemoTours } from './first-run/DemoTours';
 import { RecentProjects } from './RecentProjects';
 
 /** Shown while no project is open: create one, open one, or pick up a recent one. */
@@ -17,6 +18,7 @@ export function StartPage() {
         A project is a folder that holds your image datasets, label maps, trained models and translations. Create one
         or open one to begin.
       </p>
+      <DemoTours />
       <div className="empty__actions">
         <button type="button" className="button button--primary" onClick={() => void actions.perform('project.new', studio)}>
           New project… <span className="kbd">{actions.shortcutLabels('project.new')[0]}</span>

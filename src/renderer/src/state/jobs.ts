@@ -33,6 +33,12 @@ const KIND_LABELS: Record<string, string> = {
  */
 export const isBackgroundJob = (kind: string): boolean => kind === 'translate:preview';
 
+/**
+ * Jobs whose workspace announces how they ended, in its own words (the Train workspace
+ * names the run and why it stopped): the shell tracks them but raises no toast of its own.
+ */
+export const announcesOwnOutcome = (kind: string): boolean => kind === 'train';
+
 /** The name a job kind is shown under. */
 export function jobLabel(kind: string): string {
   return KIND_LABELS[kind] ?? kind.charAt(0).toUpperCase() + kind.slice(1).replace(/[-_]/g, ' ');

@@ -9,7 +9,7 @@ import type { ProjectInfo, RecentProject } from '../../../shared/api/projects';
 import type { AtelierClient } from '../api/client';
 import { describeError } from '../api/errors';
 import type { ConnectionState } from '../api/transport';
-import { isBackgroundJob, jobCancelling, jobCancelRefused, jobFinished, jobLabel, jobProgressed, jobStarted, type Jobs } from './jobs';
+import { announcesOwnOutcome, isBackgroundJob, jobCancelling, jobCancelRefused, jobFinished, jobLabel, jobProgressed, jobStarted, type Jobs } from './jobs';
 import { createStore, type Store } from './store';
 import { createToasts, type Toasts } from './toasts';
 import { DEFAULT_WORKSPACE, type WorkspaceId } from './workspaces';
@@ -110,6 +110,7 @@ export function createStudio(api: AtelierClient, options: { workspace?: Workspac
 
   function onJobFinished(finished: JobFinished) {
     jobs.set((all) => jobFinished(all, finished));
+    if (announcesOwnOutcome(finished.kind)) return;
     const label = jobLabel(finished.kind);
     if (finished.ok) {
       toasts.push({ kind: 'success', title: `${label} finished`, message: describeResult(finished.result) });

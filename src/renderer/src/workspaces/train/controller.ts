@@ -14,11 +14,14 @@ import {
   type ValidateResult,
   type ValidationIssue,
 } from '../../../../shared/api/train';
+import type { TrainOptionsInput } from '../../../../shared/train-options';
 import type { AtelierClient } from '../../api/client';
 import { describeError } from '../../api/errors';
 import { createStore, type Store } from '../../state/store';
+import type { Studio } from '../../state/studio';
+import { translateControllerFor } from '../translate/controller';
 import type { XAxis } from './chart-model';
-import { checkForm, formToOptions, hasErrors, presetForm, suggestName, type FormState } from './form-model';
+import { checkForm, formFromOptions, formToOptions, hasErrors, presetForm, suggestName, type FormState } from './form-model';
 import { MetricsFeed } from './metrics-feed';
 
 export type TrainView = { kind: 'new' } | { kind: 'run'; name: string };
@@ -261,14 +264,17 @@ export function createTrainController(api: AtelierClient, notify: Notifier, env:
     store.set((s) => ({ ...s, runs: s.runs.map((r) => (r.name === result.name ? { ...r, state: result.state, jobId: result.jobId } : r)) }));
   }
 
+  // Followed for the controller's whole life: a run's outcome is announced whichever
+  // workspace is on screen.
+  const offProgress = api.on('train:progress', onProgress);
+
   return {
     store,
 
-    /** Subscribe to live progress and load the run list; returns the disposer. */
+    /** Load the run list (progress is followed from creation on); returns the disposer. */
     connect(): () => void {
-      const off = api.on('train:progress', onProgress);
       void refreshRuns();
-      return () => off();
+      return () => undefined;
     },
 
     refreshRuns,
@@ -312,6 +318,16 @@ export function createTrainController(api: AtelierClient, notify: Notifier, env:
     refreshPreviews: loadPreviews,
 
     setForm,
+
+    /** Show the new-run form filled with `options` (the model's defaults for the rest). */
+    prefillNewRun(options: TrainOptionsInput) {
+      const s = store.get();
+      const form = formFromOptions(options);
+      if (!options.name) form.values.name = suggestName(form.model, s.runs.map((r) => r.name));
+      patch({ view: { kind: 'new' }, compare: [], previews: null, previewIndex: null });
+      pruneFeeds();
+      setForm(form);
+    },
 
     /** Switch the form to another model's defaults (the reference's), keeping name, data and schedule. */
     applyPreset(model: FormState['model']) {
@@ -410,6 +426,7 @@ export function createTrainController(api: AtelierClient, notify: Notifier, env:
     },
 
     dispose() {
+      offProgress();
       clearTimeout(validateTimer);
       for (const feed of feeds.values()) feed.close();
       feeds.clear();
@@ -418,3 +435,38 @@ export function createTrainController(api: AtelierClient, notify: Notifier, env:
 }
 
 export type TrainController = ReturnType<typeof createTrainController>;
+
+const controllers = new WeakMap<object, TrainController>();
+
+/** One controller per studio, so the workspace keeps its state when the user switches away and back. */
+export function trainControllerFor(studio: Studio): TrainController {
+  let c = controllers.get(studio);
+  if (!c) {
+    const controller = createTrainController(
+      studio.api,
+      {
+        error: (e, t) => studio.reportError(e, t),
+        notify: (kind, title, message) => studio.toasts.push({ kind, title, message }),
+      },
+      {
+        navigateToTranslate: async (modelId) => {
+          const translate = translateControllerFor(studio);
+          await translate.refreshModels();
+          translate.selectModel(modelId);
+          studio.navigate('translate');
+        },
+      },
+    );
+    if (studio.api.platform === 'browser' && typeof window !== 'undefined') {
+      // Electron asks in main before the window closes (electron/quit-guard.ts); a browser tab asks here.
+      window.addEventListener('beforeunload', (event) => {
+        if (!controller.anyLive()) return;
+        event.preventDefault();
+        event.returnValue = '';
+      });
+    }
+    controllers.set(studio, controller);
+    c = controller;
+  }
+  return c;
+}

@@ -179,6 +179,16 @@ export function presetForm(model: ModelName, keep: FormValues = {}): FormState {
   return { model, values };
 }
 
+/** The form for given options: the model's preset, then every option given. */
+export function formFromOptions(options: TrainOptionsInput): FormState {
+  const form = presetForm(options.model ?? 'pix2pix');
+  for (const field of ALL_FIELDS) {
+    const v = (options as Record<string, unknown>)[field.name];
+    if (v !== undefined) form.values[field.name] = display(v);
+  }
+  return form;
+}
+
 /** Switch to another model's preset, keeping the run, data and schedule fields. */
 export function applyPreset(form: FormState, model: ModelName): FormState {
   return presetForm(model, form.values);

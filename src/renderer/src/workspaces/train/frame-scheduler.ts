@@ -6,6 +6,8 @@
 export class FrameScheduler {
   private readonly pending = new Map<object, () => void>();
   private frame: number | null = null;
+  /** Told how long each frame's chart work took (the dashboard benchmark listens). */
+  onFrame: ((ms: number, charts: number) => void) | null = null;
 
   constructor(
     private readonly requestFrame: (callback: () => void) => number = (cb) => requestAnimationFrame(cb),
@@ -30,7 +32,9 @@ export class FrameScheduler {
     this.frame = null;
     const tasks = [...this.pending.values()];
     this.pending.clear();
+    const t0 = performance.now();
     for (const task of tasks) task();
+    this.onFrame?.(performance.now() - t0, tasks.length);
   }
 }
 

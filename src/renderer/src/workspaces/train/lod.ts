@@ -83,15 +83,20 @@ export class MinMaxLevels {
     }
   }
 
-  /** The level whose buckets are the smallest that still give at most `maxBuckets` over `count` points. */
-  levelFor(count: number, maxBuckets: number): Level | null {
-    for (const level of this.levels) if (count / level.size <= maxBuckets) return level;
-    return this.levels.at(-1) ?? null;
+  /** The level (index) whose buckets are the smallest that still give at most `maxBuckets` over `count` points. */
+  static levelFor(count: number, maxBuckets: number): number {
+    for (let k = 0, size = BASE; k < LEVELS; k++, size *= FANOUT) if (count / size <= maxBuckets) return k;
+    return LEVELS - 1;
   }
 
-  /** Indices of the minimum and maximum of bucket `b` at `level` (−1 when all NaN). */
-  bucket(level: Level, b: number): [number, number] {
-    return [level.min.data[b] ?? -1, level.max.data[b] ?? -1];
+  static bucketSize(level: number): number {
+    return BASE * FANOUT ** level;
+  }
+
+  /** Indices of the minimum and maximum of bucket `b` at `level` (−1 when all NaN or not built). */
+  bucket(level: number, b: number): [number, number] {
+    const l = this.levels[level]!;
+    return b < l.min.length ? [l.min.data[b]!, l.max.data[b]!] : [-1, -1];
   }
 }
 
@@ -108,8 +113,8 @@ export function gatherIndices(series: readonly MinMaxLevels[], i0: number, i1: n
     for (let i = 0; i < count; i++) all[i] = i0 + i;
     return all;
   }
-  const level = series[0]!.levelFor(count, maxBuckets)!;
-  const size = level.size;
+  const level = MinMaxLevels.levelFor(count, maxBuckets);
+  const size = MinMaxLevels.bucketSize(level);
   const b0 = Math.floor(i0 / size);
   const b1 = Math.floor(i1 / size);
   const out = new Int32Array((b1 - b0 + 1) * (2 + 2 * series.length));

@@ -113,6 +113,9 @@ export function TranslateCanvas({ controller }: { controller: TranslateControlle
   );
 }
 
+/** Editors whose image was fitted to the view once (a new photo starts fitted). */
+const fitted = new WeakSet<LabelEditor>();
+
 const PANE_LABELS: Record<PaneKind, string> = { source: 'Source', result: 'Result', compare: 'Before and after' };
 
 function Pane({ kind, editor, source, photo, surface, result, showMask, slider, frames }: PaneProps) {
@@ -144,9 +147,11 @@ function Pane({ kind, editor, source, photo, surface, result, showMask, slider, 
       const next = { width: Math.floor(r.width), height: Math.floor(r.height) };
       setSize((s) => (s.width === next.width && s.height === next.height ? s : next));
       if (next.width > 0 && next.height > 0 && kind !== 'result') {
-        const first = editor.viewSize.width !== next.width || editor.viewSize.height !== next.height;
+        const resized = editor.viewSize.width !== next.width || editor.viewSize.height !== next.height;
         editor.setViewSize(next);
-        if (first) editor.fit();
+        // Fit a new image, and refit when the layout changes the pane's size.
+        if (!fitted.has(editor) || resized) editor.fit();
+        fitted.add(editor);
       }
     });
     ro.observe(el);

@@ -15,11 +15,10 @@ import type {
   PreviewResult,
 } from '../../../../shared/api/translate';
 import type { RequestInput } from '../../../../shared/contract';
-import { FACADES_PALETTE, type Palette } from '../../../../shared/palettes';
+import { FACADES_PALETTE, paletteRgbaLut, type Palette } from '../../../../shared/palettes';
 import type { AtelierClient } from '../../api/client';
 import { describeError } from '../../api/errors';
 import { LabelEditor } from '../../canvas/label-editor';
-import { OverlaySurface } from '../../canvas/overlay-surface';
 import { toBase64 } from '../../canvas/label-codec';
 import { createStore, type Store } from '../../state/store';
 import { startJob, type RunningJob } from './job-client';
@@ -149,6 +148,7 @@ export function createTranslateController(
   let maskEditor: LabelEditor | null = null;
   let labelEditor: LabelEditor | null = null;
   let offEditors: (() => void)[] = [];
+  let project: string | null = null;
   let exportRun: RunningJob<ExportResult> | null = null;
   let batchRun: RunningJob<BatchResult> | null = null;
 
@@ -283,13 +283,27 @@ export function createTranslateController(
     },
     scheduler,
 
-    /** Load the library; returns the disposer. */
-    connect(): () => void {
-      void refreshModels();
-      return () => undefined;
-    },
 
     refreshModels,
+
+    /**
+     * The open project (its folder); another project means another library and other
+     * files: the source and the result are dropped and the models read again.
+     */
+    setProject(root: string | null) {
+      if (root === project) return;
+      const switched = project !== null;
+      project = root;
+      if (switched) {
+        scheduler.cancel();
+        offEditors.forEach((off) => off());
+        offEditors = [];
+        maskEditor = null;
+        labelEditor = null;
+        store.set((s) => ({ ...s, source: null, result: null, latency: {}, previewError: null, exportJob: null, batchJob: null, modelId: null, direction: null }));
+      }
+      if (root) void refreshModels();
+    },
 
     selectModel(modelId: string) {
       const model = store.get().models.find((m) => m.id === modelId);
@@ -327,9 +341,9 @@ export function createTranslateController(
       setSource({ kind: 'photo', photo, url: api.projectFileUrl(photo.rel) }, { mask });
     },
 
-    /** Paint a label map as the source (a label→photo model, as in GauGAN). */
-    paintLabels(palette: Palette = FACADES_PALETTE, width = 256, height = 256) {
-      const labels = new LabelEditor({ width, height, palette });
+    /** Paint a label map as the source (a label→photo model, as in GauGAN); `ids` starts it from a saved map. */
+    paintLabels(palette: Palette = FACADES_PALETTE, width = 256, height = 256, ids?: Uint8Array) {
+      const labels = new LabelEditor({ width, height, palette, ...(ids ? { ids } : {}) });
       setSource({ kind: 'labels', palette, width, height }, { labels });
     },
 
@@ -473,9 +487,20 @@ async function browserDecodePng(base64: string): Promise<HTMLImageElement> {
 }
 
 async function browserEncodeLabels(editor: LabelEditor): Promise<string> {
-  const surface = new OverlaySurface(editor.map, editor.palette);
-  surface.update();
-  const url = surface.canvas.toDataURL('image/png');
+  // Coloured here rather than through an OverlaySurface: that would take the map's dirty
+  // tiles away from the canvas that shows it.
+  const { width, height, ids } = editor.map;
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('This browser cannot draw on a canvas');
+  const img = ctx.createImageData(width, height);
+  const px = new Uint32Array(img.data.buffer);
+  const lut = paletteRgbaLut(editor.palette);
+  for (let i = 0; i < ids.length; i++) px[i] = lut[ids[i]!]!;
+  ctx.putImageData(img, 0, 0);
+  const url = canvas.toDataURL('image/png');
   return url.slice(url.indexOf(',') + 1);
 }
 

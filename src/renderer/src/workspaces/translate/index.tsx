@@ -21,11 +21,8 @@ type TranslateDialog = 'export' | 'batch' | 'import' | null;
 export function TranslateWorkspace() {
   const { studio } = useStudio();
   const controller = translateControllerFor(studio);
-  useEffect(() => controller.connect(), [controller]);
   const project = useStore(studio.session, (s) => s.project?.root ?? null);
-  useEffect(() => {
-    if (project) void controller.refreshModels();
-  }, [controller, project]);
+  useEffect(() => controller.setProject(project), [controller, project]);
   const source = useStore(controller.store, (s) => s.source);
   const [dialog, setDialog] = useState<TranslateDialog>(null);
   const close = () => setDialog(null);

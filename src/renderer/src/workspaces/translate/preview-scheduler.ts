@@ -109,12 +109,18 @@ export class PreviewScheduler<I, R> {
     this.setBusy(true);
   }
 
-  /** Stop everything: cancel the job in flight, forget timers. */
-  dispose(): void {
-    this.disposed = true;
+  /** Stop what is under way (the input went away); a later `update` starts afresh. */
+  cancel(): void {
     this.cancelInFlight();
     this.clearTimers();
+    this.fullStarted = true;
     this.setBusy(false);
+  }
+
+  /** Stop everything for good: cancel the job in flight, forget timers. */
+  dispose(): void {
+    this.cancel();
+    this.disposed = true;
   }
 
   private onDebounced(): void {
