@@ -94,7 +94,7 @@ test('paint tour: a label map from the demo answers live, and again after a stro
   await expect(page.getByRole('combobox', { name: 'Source domain' }).locator('option:checked')).toHaveText('label map');
   await expect(page.getByLabel('Target domain')).toHaveText('facade');
   await expect(page.getByRole('button', { name: 'Brush' })).toHaveAttribute('aria-pressed', 'true');
-  await expect(page.getByRole('radio', { name: 'window' })).toHaveAttribute('aria-checked', 'true');
+  await expect(page.getByRole('radio', { name: 'window', exact: true })).toHaveAttribute('aria-checked', 'true');
 
   // The translation appears by itself.
   const source = page.getByRole('img', { name: 'Source' });

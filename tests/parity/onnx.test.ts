@@ -102,6 +102,12 @@ for (const name of cases) {
       }
     });
 
+    test('transposed convolutions written as phase convolutions give the same output', async () => {
+      const ref = await readNpy(join(dir, 'output_eval.npy'));
+      const { maxDiff, maxRef } = compare(await runOnnx({ spec, stateDict: sd }, { training: false, transposedConv: 'phases' }, input), ref);
+      expect(maxDiff, `max |y − y_ref| (max |y_ref| ${maxRef})`).toBeLessThanOrEqual(tolerance(maxRef));
+    });
+
     // Train-mode BatchNorm has two graphs: a fused one for a batch of one, a general one.
     for (const batch of [1, undefined]) {
       test(`train-mode graph (batch ${batch ?? 'dynamic'}) equals output_train.npy (or, without BatchNorm, output_eval.npy)`, async () => {

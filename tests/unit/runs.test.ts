@@ -215,11 +215,16 @@ describe('reading runs', () => {
   it('prefers the preview index, which keeps the model’s order of visuals', async () => {
     const dir = await writeRun('pi', {});
     await mkdir(join(dir, 'previews'), { recursive: true });
-    await writeFile(join(dir, 'previews', 'index.jsonl'), `${JSON.stringify({ step: 8, epoch: 2, visuals: ['real_A', 'fake_B', 'real_B'] })}\n`);
+    const files = Object.fromEntries(['real_A', 'fake_B', 'real_B'].map((v) => [v, join('previews', '8', `${v}.png`)]));
+    await writeFile(
+      join(dir, 'previews', 'index.json'),
+      JSON.stringify({ visualNames: ['real_A', 'fake_B', 'real_B'], entries: [{ step: 8, epoch: 2, total_iters: 8, time: '2026-11-26T10:00:00.000Z', files }] }),
+    );
     expect(await service.previews('pi')).toEqual([
       {
         step: 8,
         epoch: 2,
+        time: Date.parse('2026-11-26T10:00:00.000Z') / 1000,
         visuals: [
           { name: 'real_A', path: 'runs/pi/previews/8/real_A.png' },
           { name: 'fake_B', path: 'runs/pi/previews/8/fake_B.png' },
@@ -313,7 +318,7 @@ describe('a run’s life', () => {
     expect(p).toMatchObject({ state: 'stopped', jobId: null });
     expect(p.error).toBeUndefined();
     const status = await readStatus(join(project, 'runs', 'tiny'));
-    expect(status).toMatchObject({ state: 'stopped', jobId: null, totalSteps: 8 });
+    expect(status).toMatchObject({ state: 'stopped', jobId: null, totalSteps: 8, imagesPerEpoch: 4 });
     expect(status!.spans.every((s) => s.end)).toBe(true);
     expect(events.at(-1)).toMatchObject({ name: 'job:finished', payload: { kind: 'train', ok: false } });
   });
@@ -339,7 +344,9 @@ describe('a run’s life', () => {
     engine = new ScriptedEngine();
     service = makeService();
     await expect(service.resume('tiny', {})).rejects.toThrow(/no checkpoint to resume from/);
-    await writeCheckpoint(join(project, 'runs', 'tiny', 'checkpoints'), 'latest', { meta: { sequence: 3, epoch: 1, step: 3 }, tensors: new Map() });
+    // As the engine writes it: where the run stands is in `position`.
+    await writeCheckpoint(join(project, 'runs', 'tiny', 'checkpoints'), 'latest', { meta: { sequence: 3, position: { epoch: 1, step: 3 } }, tensors: new Map() });
+    expect((await service.get('tiny')).checkpoints).toEqual([expect.objectContaining({ tag: 'latest', epoch: 1, step: 3 })]);
     expect((await service.list()).runs[0]).toMatchObject({ name: 'tiny', state: 'interrupted' });
     const resumed = await service.resume('tiny', { n_epochs: 2 });
     expect(resumed.state).toBe('queued');
@@ -383,6 +390,22 @@ describe('RateMeter', () => {
 });
 
 describe('metrics lines', () => {
+  it('reads the engine’s step records, skips its events, and places steps within their epoch', async () => {
+    const dir = await writeRun('engine-log', {});
+    const step = (n: number, epoch: number, epochIter: number) =>
+      JSON.stringify({ type: 'step', step: n, epoch, epoch_iter: epochIter, total_iters: n, lr: 2e-4, losses: { G_GAN: 1 / n }, step_s: 0.1, data_s: 0, time: new Date(1_764_150_000_000 + n * 1000).toISOString() });
+    await writeFile(
+      join(dir, 'metrics.jsonl'),
+      [step(1, 1, 1), step(2, 1, 2), JSON.stringify({ type: 'event', event: 'checkpoint', step: 2, time: new Date().toISOString(), tag: 'latest' }), step(3, 2, 1), ''].join('\n'),
+    );
+    await writeFile(join(dir, 'status.json'), JSON.stringify({ state: 'stopped', created: '2026-11-26T09:00:00.000Z', updated: '2026-11-26T09:00:00.000Z', imagesPerEpoch: 4 }));
+    const r = await service.metrics('engine-log', 0, 100);
+    expect(r.columns.step).toEqual([1, 2, 3]);
+    expect(r.columns.epochProgress).toEqual([0.25, 0.5, 1.25]);
+    expect(r.columns.time).toEqual([1_764_150_001, 1_764_150_002, 1_764_150_003]);
+    expect(r.columns.losses).toEqual({ G_GAN: [1, 0.5, 1 / 3] });
+  });
+
   it('accepts the field spellings of the reference’s log and skips damaged lines', async () => {
     const dir = await writeRun('spell', {});
     await writeFile(

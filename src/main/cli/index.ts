@@ -33,6 +33,7 @@ export const commands: readonly CommandEntry[] = [
     summary: 'print the network architecture a .pth checkpoint holds',
     load: () => import('./inspect').then((m) => m.inspectCommand),
   },
+  { name: 'export-onnx', summary: 'write a model as an ONNX file for other runtimes', load: () => import('./export-onnx').then((m) => m.exportOnnxCommand) },
   { name: 'bench', summary: 'time training and inference, one JSON line per case (--with-reference: against PyTorch)', load: () => import('./bench').then((m) => m.benchCommand) },
 ];
 

@@ -44,6 +44,8 @@ export const runStatusSchema = z.object({
   spans: z.array(spanSchema).default([]),
   /** Steps of the whole schedule, as the engine last reported it. */
   totalSteps: z.number().int().nullable().default(null),
+  /** Images in an epoch (the dataset's size), for the fractional epoch of each step. */
+  imagesPerEpoch: z.number().int().positive().nullable().default(null),
   /** The options sent with the job: what a queued run shows before the engine writes options.json. */
   options: z.object(trainOptionFields).optional(),
 });
@@ -148,9 +150,11 @@ function seconds(v: unknown): number | undefined {
 }
 
 /** A parsed metrics line, or null when it is not a step record (a header, a comment). */
-export function parseMetricRecord(value: unknown): MetricRecord | null {
+export function parseMetricRecord(value: unknown, imagesPerEpoch?: number | null): MetricRecord | null {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
   const o = value as Record<string, unknown>;
+  // Events (a checkpoint saved, a preview written) share the log with the steps.
+  if (o.type !== undefined && o.type !== 'step') return null;
   const step = num(o.step) ?? num(o.iter) ?? num(o.iteration) ?? num(o.total_iters);
   if (step === undefined) return null;
   const epoch = num(o.epoch) ?? 0;
@@ -163,8 +167,9 @@ export function parseMetricRecord(value: unknown): MetricRecord | null {
   } else {
     for (const [k, v] of Object.entries(o)) if (!NON_LOSS_KEYS.has(k) && typeof v === 'number') losses[k] = v;
   }
+  // epoch_iter counts images into the epoch, as the reference's does.
   const epochIter = num(o.epoch_iter) ?? num(o.epoch_iters);
-  const perEpoch = num(o.iters_per_epoch) ?? num(o.steps_per_epoch);
+  const perEpoch = num(o.iters_per_epoch) ?? num(o.images_per_epoch) ?? imagesPerEpoch ?? undefined;
   const epochProgress =
     epochIter !== undefined && perEpoch !== undefined && perEpoch > 0 ? Math.max(0, epoch - 1) + Math.min(1, epochIter / perEpoch) : epoch;
   return {
@@ -217,7 +222,7 @@ const MAX_READ_BYTES = 24 * 1024 * 1024;
  * file is shorter than `offset`, or `offset` is not at a line start (the file was replaced,
  * e.g. truncated on resume), it is read again from 0 and `reset` says so.
  */
-export async function readMetrics(runDir: string, offset: number, limit: number): Promise<MetricsChunk> {
+export async function readMetrics(runDir: string, offset: number, limit: number, imagesPerEpoch?: number | null): Promise<MetricsChunk> {
   const path = join(runDir, RUN_FILES.metrics);
   let handle;
   try {
@@ -265,7 +270,7 @@ export async function readMetrics(runDir: string, offset: number, limit: number)
         // A damaged line (a crash mid-write long ago): skip it, keep the rest of the log.
         continue;
       }
-      const record = parseMetricRecord(json);
+      const record = parseMetricRecord(json, imagesPerEpoch);
       if (record) records.push(record);
     }
     if (!more && start + got < size) more = true;
@@ -395,7 +400,7 @@ function previewFromIndex(row: unknown, rel: (step: string, file: string) => str
     }
   } else if (given && typeof given === 'object') {
     for (const [name, file] of Object.entries(given as Record<string, unknown>)) {
-      if (typeof file === 'string') visuals.push({ name, path: rel(folder, file.split('/').pop()!) });
+      if (typeof file === 'string') visuals.push({ name, path: rel(folder, file.split(/[\\/]/).pop()!) });
     }
   }
   const epoch = num(o.epoch);
@@ -413,8 +418,10 @@ export async function readCheckpoints(runDir: string): Promise<CheckpointInfo[]>
     const found = await findCheckpoint(root, tag).catch(() => null);
     if (!found) continue;
     const meta = found.manifest.meta as Record<string, unknown>;
-    const epoch = num(meta.epoch);
-    const step = num(meta.step) ?? num(meta.total_steps) ?? num(meta.iterations) ?? num(meta.iter) ?? num(meta.total_iters);
+    // A training run's checkpoint says where it stands in `position` (engine/train/run-state.ts).
+    const position = (meta.position && typeof meta.position === 'object' ? meta.position : meta) as Record<string, unknown>;
+    const epoch = num(position.epoch);
+    const step = num(position.step) ?? num(meta.step) ?? num(meta.sequence);
     out.push({
       tag,
       savedAt: found.manifest.savedAt,

@@ -7,6 +7,7 @@
  * short (the studio quit, the server or the engine was killed) and is listed as
  * `interrupted`, ready to resume from its latest checkpoint.
  */
+import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApiErrorShape } from '../../shared/api/errors';
@@ -77,6 +78,8 @@ interface LiveRun {
   progress: TrainProgress;
   rate: RateMeter;
   lastEmit: number;
+  /** When the engine's memory was last read (ms). */
+  memorySampled: number;
   /** A folded update waiting to go out. */
   trailing: ReturnType<typeof setTimeout> | null;
   lastStatusWrite: number;
@@ -218,7 +221,8 @@ export class RunsService {
 
   async metrics(name: string, offset: number, limit: number): Promise<MetricsResult> {
     const dir = await this.runDir(name);
-    const chunk = await readMetrics(dir, offset, limit);
+    const status = this.live.get(dir)?.status ?? (await readStatus(dir).catch(() => null));
+    const chunk = await readMetrics(dir, offset, limit, status?.imagesPerEpoch);
     return {
       offset: chunk.offset,
       next: chunk.next,
@@ -280,6 +284,7 @@ export class RunsService {
       updated: now,
       spans: [],
       totalSteps: result.dataset ? result.dataset.stepsPerEpoch * (options.n_epochs + options.n_epochs_decay - options.epoch_count + 1) : null,
+      imagesPerEpoch: result.dataset?.images ?? null,
       options,
     };
     await writeStatus(dir, status);
@@ -320,7 +325,7 @@ export class RunsService {
     }
     const options: TrainOptions = { ...summary.options, ...overrides, continue_train: true, epoch: 'latest' };
     const status: RunStatusFile = {
-      ...((await readStatus(dir)) ?? { created: summary.created, spans: [], totalSteps: summary.totalSteps, jobId: null }),
+      ...((await readStatus(dir)) ?? { created: summary.created, spans: [], totalSteps: summary.totalSteps, imagesPerEpoch: null, jobId: null }),
       state: 'queued',
       updated: this.now().toISOString(),
       options,
@@ -385,6 +390,7 @@ export class RunsService {
       rate: new RateMeter(),
       lastEmit: 0,
       trailing: null,
+      memorySampled: 0,
       lastStatusWrite: 0,
       writes: Promise.resolve(),
     };
@@ -400,19 +406,21 @@ export class RunsService {
     const starting = run.state === 'queued';
     if (starting) run.status.spans.push({ start: now.toISOString() });
     const step = int(data.step) ?? int(data.iter) ?? update.done;
-    const totalSteps = int(data.totalSteps) ?? int(data.total_steps) ?? (update.total > 0 ? update.total : run.progress.totalSteps);
+    const stepsLeft = int(data.stepsLeft);
+    const totalSteps =
+      int(data.totalSteps) ?? int(data.total_steps) ?? (stepsLeft !== undefined ? step + stepsLeft : undefined) ?? (update.total > 0 ? update.total : run.progress.totalSteps);
     if (totalSteps !== null && totalSteps !== run.status.totalSteps) run.status.totalSteps = totalSteps;
     run.rate.add(step, now.getTime());
     const itPerSec = run.rate.perSecond();
     const losses = isNumberRecord(data.losses) ? finiteLosses(data.losses) : run.progress.losses;
-    const memory = readMemory(data.memory) ?? run.progress.memory;
+    const memory = readMemory(data.memory) ?? this.engineMemory(run);
     const previewStep = int(data.previewStep) ?? int((data.preview as { step?: unknown } | undefined)?.step);
     run.progress = {
       ...run.progress,
       step,
       totalSteps: totalSteps ?? null,
       epoch: int(data.epoch) ?? run.progress.epoch,
-      totalEpochs: int(data.totalEpochs) ?? int(data.epochs) ?? run.progress.totalEpochs,
+      totalEpochs: int(data.totalEpochs) ?? int(data.lastEpoch) ?? int(data.epochs) ?? run.progress.totalEpochs,
       losses,
       lr: num(data.lr) ?? run.progress.lr,
       itPerSec,
@@ -452,7 +460,8 @@ export class RunsService {
     let state: RunState;
     let error: string | undefined;
     if (outcome.ok) {
-      const stoppedEarly = (outcome.result as { stopped?: unknown } | undefined)?.stopped === true;
+      const result = outcome.result as { status?: unknown; stopped?: unknown } | undefined;
+      const stoppedEarly = result?.status === 'stopped' || result?.stopped === true;
       state = stoppedEarly ? 'stopped' : 'finished';
     } else if (outcome.error.code === 'cancelled') {
       // A cancel while the engine shuts down is the studio quitting, not the user stopping.
@@ -515,6 +524,24 @@ export class RunsService {
       .then(() => writeStatus(run.dir, snapshot))
       .catch((err: unknown) => this.deps.log?.('warn', `Could not write ${join(run.dir, RUN_FILES.status)}: ${(err as Error).message}`));
     return run.writes;
+  }
+
+  /**
+   * The engine process's resident memory when the job does not report its own: read from
+   * /proc where there is one, at most once a second.
+   */
+  private engineMemory(run: LiveRun): TrainProgress['memory'] {
+    const pid = this.deps.engine.pid;
+    const t = Date.now();
+    if (pid === undefined || process.platform !== 'linux') return run.progress.memory;
+    if (t - run.memorySampled < 1000) return run.progress.memory;
+    run.memorySampled = t;
+    try {
+      const kib = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+      return Number.isFinite(kib) ? { ...run.progress.memory, rssMiB: Math.round((kib / 1024) * 10) / 10 } : run.progress.memory;
+    } catch {
+      return run.progress.memory;
+    }
   }
 
   private liveOrThrow(dir: string, what: string): LiveRun {

@@ -14,7 +14,10 @@
  *    bundles embed; loaded as a file it does not depend on how the package was bundled);
  *  - `os.cpus()` reports twice the requested thread count: the C++ side sizes its XNNPACK
  *    threadpool as min(requested, navigator.hardwareConcurrency / 2), assuming two hardware
- *    threads per core (tfjs-backend-wasm/src/cc/backend.cc).
+ *    threads per core (tfjs-backend-wasm/src/cc/backend.cc);
+ *  - the workers started are collected and, once initialised, unref'd: Emscripten keeps a
+ *    running pthread's worker referenced, and XNNPACK's pool threads run for good, so the
+ *    process would never exit on its own.
  * Anything unexpected in the package's text raises an error, and selection falls back to
  * the single-threaded SIMD build.
  */
@@ -23,6 +26,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
+import type { Worker } from 'node:worker_threads';
 
 /** The worker script's Blob branch, replaced by a load of the factory file. */
 const WORKER_BLOB_BRANCH = 'if(typeof e.data.urlOrBlob=="string"){importScripts(e.data.urlOrBlob)}';
@@ -74,6 +78,16 @@ export async function withNodeWasmThreads<T>(threads: number, init: () => Promis
   assertCompiles(readFileSync(factoryPath, 'utf8'), factoryPath);
   const workerPath = join(ensureScriptDir(), 'tfjs-backend-wasm-threaded-simd.worker.cjs');
 
+  const workerThreads = createRequire(import.meta.url)('node:worker_threads') as { Worker: typeof Worker };
+  const OriginalWorker = workerThreads.Worker;
+  const started: Worker[] = [];
+  class TrackedWorker extends OriginalWorker {
+    constructor(...args: ConstructorParameters<typeof Worker>) {
+      super(...args);
+      started.push(this);
+    }
+  }
+
   const OriginalBlob = globalThis.Blob;
   const originalCreateObjectURL = URL.createObjectURL;
   const originalCpus = os.cpus;
@@ -106,11 +120,14 @@ export async function withNodeWasmThreads<T>(threads: number, init: () => Promis
   globalThis.Blob = CapturingBlob;
   URL.createObjectURL = createObjectURL;
   (os as { cpus: typeof os.cpus }).cpus = cpus;
+  workerThreads.Worker = TrackedWorker;
   try {
     return await init();
   } finally {
     globalThis.Blob = OriginalBlob;
     URL.createObjectURL = originalCreateObjectURL;
     (os as { cpus: typeof os.cpus }).cpus = originalCpus;
+    workerThreads.Worker = OriginalWorker;
+    for (const worker of started) worker.unref();
   }
 }

@@ -37,7 +37,7 @@ export interface JobContext {
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
   /**
    * Long jobs call it between steps: resolves at once unless the job was paused, else
-   * when it is resumed; rejects when the job is cancelled while it waits.
+   * when it is resumed or cancelled (check `signal` after it).
    */
   pausePoint(): Promise<void>;
 }

@@ -26,23 +26,22 @@ export class PauseGate {
     this.release?.();
   }
 
-  /** Resolves at once unless paused; else when resumed. Rejects when the job is cancelled. */
+  /**
+   * Resolves at once unless paused; else when resumed, or when the job is cancelled — the
+   * caller checks its signal next, so a run stopped while paused still saves on its way out.
+   */
   async pausePoint(): Promise<void> {
-    this.signal.throwIfAborted();
-    if (!this.requested) return;
+    if (!this.requested || this.signal.aborted) return;
     this.onWaiting(true);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => reject(this.signal.reason);
-        this.signal.addEventListener('abort', onAbort, { once: true });
-        this.release = () => {
-          this.signal.removeEventListener('abort', onAbort);
-          resolve();
-        };
-      });
-    } finally {
-      this.release = null;
-      if (!this.signal.aborted) this.onWaiting(false);
-    }
+    await new Promise<void>((resolve) => {
+      const onAbort = () => resolve();
+      this.signal.addEventListener('abort', onAbort, { once: true });
+      this.release = () => {
+        this.signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+    });
+    this.release = null;
+    if (!this.signal.aborted) this.onWaiting(false);
   }
 }

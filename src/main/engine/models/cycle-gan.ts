@@ -30,6 +30,7 @@ import {
   type StepOptions,
   type TranslationModel,
 } from './model';
+import { generatorDirections, networkPlans } from './architecture';
 import type { ModelOptions } from './options';
 
 type Visual = 'real_A' | 'fake_B' | 'rec_A' | 'idt_B' | 'real_B' | 'fake_A' | 'rec_B' | 'idt_A';
@@ -61,31 +62,13 @@ export class CycleGANModel implements TranslationModel {
     if (this.useIdentity && opt.input_nc !== opt.output_nc) {
       throw new Error(`cycle_gan: the identity loss needs input_nc = output_nc (got ${opt.input_nc}, ${opt.output_nc}); set lambda_identity 0`);
     }
-    const g = (inputNc: number, outputNc: number, name: string) =>
-      defineG(
-        {
-          netG: opt.netG as never,
-          inputNc,
-          outputNc,
-          ngf: opt.ngf,
-          norm: opt.norm,
-          useDropout: !opt.no_dropout,
-          initType: opt.init_type,
-          initGain: opt.init_gain,
-        },
-        { seed: deriveSeed(opt.seed, 'init', name) },
-      );
-    const d = (inputNc: number, name: string) =>
-      defineD(
-        { netD: opt.netD, inputNc, ndf: opt.ndf, nLayersD: opt.n_layers_D, norm: opt.norm, initType: opt.init_type, initGain: opt.init_gain },
-        { seed: deriveSeed(opt.seed, 'init', name) },
-      );
-    this.net = {
-      G_A: g(opt.input_nc, opt.output_nc, 'G_A'),
-      G_B: g(opt.output_nc, opt.input_nc, 'G_B'),
-      D_A: d(opt.output_nc, 'D_A'),
-      D_B: d(opt.input_nc, 'D_B'),
+    const plans = networkPlans(opt);
+    const build = (name: 'G_A' | 'G_B' | 'D_A' | 'D_B'): Network => {
+      const plan = plans.get(name)!;
+      const seed = { seed: deriveSeed(opt.seed, 'init', name) };
+      return plan.role === 'generator' ? defineG(plan.options, seed) : defineD(plan.options, seed);
     };
+    this.net = { G_A: build('G_A'), G_B: build('G_B'), D_A: build('D_A'), D_B: build('D_B') };
     this.networks = new Map(this.modelNames.map((n) => [n, this.net[n]]));
     const adam = { lr: opt.lr, beta1: opt.beta1 };
     this.optimizers = new Map([
@@ -103,8 +86,7 @@ export class CycleGANModel implements TranslationModel {
       visualsB.push('idt_A');
     }
     this.visualNames = [...visualsA, ...visualsB];
-    // G_A translates real_A: the dataset's A with --direction AtoB, its B with BtoA.
-    this.generators = opt.direction === 'AtoB' ? { AtoB: 'G_A', BtoA: 'G_B' } : { AtoB: 'G_B', BtoA: 'G_A' };
+    this.generators = generatorDirections(opt);
   }
 
   setInput(input: ModelInput): void {

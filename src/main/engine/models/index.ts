@@ -7,6 +7,7 @@ import type { ModelOptions } from './options';
 import { Pix2PixModel } from './pix2pix';
 
 export * from './model';
+export { networkPlans, generatorDirections, type NetworkPlan } from './architecture';
 export type { ModelOptions } from './options';
 export { Pix2PixModel } from './pix2pix';
 export { CycleGANModel } from './cycle-gan';

@@ -15,7 +15,7 @@
  * between G's forward and the G loss; D's update writes new values into its variables, which
  * cuts every path from the D loss to the G loss, so G's gradient is exactly the reference's.
  */
-import { defineD, defineG, type Network } from '../networks';
+import { defineD, defineG, type DiscriminatorOptions, type GeneratorOptions, type Network } from '../networks';
 import * as tf from '../tf';
 import { Adam } from '../train/adam';
 import { ganLoss, l1Loss, type GanMode } from '../train/losses';
@@ -31,6 +31,7 @@ import {
   type StepOptions,
   type TranslationModel,
 } from './model';
+import { generatorDirections, networkPlans } from './architecture';
 import type { ModelOptions } from './options';
 
 export class Pix2PixModel implements TranslationModel {
@@ -54,32 +55,9 @@ export class Pix2PixModel implements TranslationModel {
 
   constructor(private readonly opt: ModelOptions) {
     this.ganMode = opt.gan_mode;
-    this.netG = defineG(
-      {
-        netG: opt.netG as never,
-        inputNc: opt.input_nc,
-        outputNc: opt.output_nc,
-        ngf: opt.ngf,
-        norm: opt.norm,
-        useDropout: !opt.no_dropout,
-        initType: opt.init_type,
-        initGain: opt.init_gain,
-      },
-      { seed: deriveSeed(opt.seed, 'init', 'G') },
-    );
-    // The conditional discriminator sees the input and the output stacked: input_nc + output_nc.
-    this.netD = defineD(
-      {
-        netD: opt.netD,
-        inputNc: opt.input_nc + opt.output_nc,
-        ndf: opt.ndf,
-        nLayersD: opt.n_layers_D,
-        norm: opt.norm,
-        initType: opt.init_type,
-        initGain: opt.init_gain,
-      },
-      { seed: deriveSeed(opt.seed, 'init', 'D') },
-    );
+    const plans = networkPlans(opt);
+    this.netG = defineG(plans.get('G')!.options as GeneratorOptions, { seed: deriveSeed(opt.seed, 'init', 'G') });
+    this.netD = defineD(plans.get('D')!.options as DiscriminatorOptions, { seed: deriveSeed(opt.seed, 'init', 'D') });
     this.networks = new Map([
       ['G', this.netG],
       ['D', this.netD],
@@ -89,8 +67,7 @@ export class Pix2PixModel implements TranslationModel {
       ['G', new Adam(parameterGroup(this.networks, ['G']), adam)],
       ['D', new Adam(parameterGroup(this.networks, ['D']), adam)],
     ]);
-    // G translates real_A into B: the dataset's A → B, or B → A with --direction BtoA.
-    this.generators = { [opt.direction]: 'G' };
+    this.generators = generatorDirections(opt);
   }
 
   setInput(input: ModelInput): void {

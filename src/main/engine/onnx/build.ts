@@ -18,7 +18,7 @@
  * `dropout_mask_<i>` in execution order. Output: `output` [N, C', H', W'].
  */
 import { version } from '../../../../package.json';
-import { stateEntries, type BatchNormLayer, type Layer } from '../networks';
+import { stateEntries, type BatchNormLayer, type ConvTranspose2dLayer, type Layer } from '../networks';
 import { GraphBuilder, attr, type Dim } from './graph-builder';
 import { weightReader, type OnnxSource } from './weights';
 
@@ -39,6 +39,12 @@ export interface OnnxBuildOptions {
   dropout?: OnnxDropout;
   /** Fixed input dimensions; the ones left out are dynamic (named `batch`, `height`, `width`). */
   inputShape?: { batch?: number; height?: number; width?: number };
+  /**
+   * How transposed convolutions are written: as ConvTranspose nodes (default; what other
+   * tools expect), or `phases`: one stride-1 convolution per output phase, interleaved with
+   * DepthToSpace — the same sums, but on the runtime's fast convolution kernels.
+   */
+  transposedConv?: 'convTranspose' | 'phases';
 }
 
 interface Value {
@@ -64,9 +70,26 @@ export function buildOnnxModel(source: OnnxSource, options: OnnxBuildOptions = {
     if (g.hasInitializer(key)) return key;
     const entry = entries.get(key);
     if (!entry) throw new Error(`${spec.className}: the spec names ${key}, which is not among its state entries`);
-    return g.floatInitializer(key, dims ?? entry.shape, reader.values(entry));
+    return g.floatInitializer(key, dims ?? entry.shape, () => reader.values(entry));
   };
-  const ctx: BuildContext = { g, weight, training, dropout, batch, dropoutCount: 0 };
+  const phaseWeight = (key: string, dims: readonly number[], values: () => Float32Array): string =>
+    g.hasInitializer(key) ? key : g.floatInitializer(key, dims, values);
+  const torchValues = (key: string): Float32Array => {
+    const entry = entries.get(key);
+    if (!entry) throw new Error(`${spec.className}: the spec names ${key}, which is not among its state entries`);
+    return reader.values(entry);
+  };
+  const ctx: BuildContext = {
+    g,
+    weight,
+    phaseWeight,
+    torchValues,
+    training,
+    dropout,
+    batch,
+    dropoutCount: 0,
+    phases: options.transposedConv === 'phases',
+  };
 
   const input = g.input(ONNX_INPUT, [batch, spec.inChannels, shape.height ?? 'height', shape.width ?? 'width']);
   const out = emit(ctx, spec.layers, { name: input, channels: spec.inChannels });
@@ -92,6 +115,11 @@ export function buildOnnxModel(source: OnnxSource, options: OnnxBuildOptions = {
 interface BuildContext {
   g: GraphBuilder;
   weight(key: string, dims?: readonly number[]): string;
+  /** A derived initializer, computed once. */
+  phaseWeight(key: string, dims: readonly number[], values: () => Float32Array): string;
+  /** A state entry's values in PyTorch layout. */
+  torchValues(key: string): Float32Array;
+  phases: boolean;
   training: boolean;
   dropout: OnnxDropout;
   batch: Dim;
@@ -117,6 +145,10 @@ function emitLayer(ctx: BuildContext, layer: Layer, x: Value): Value {
       return { name, channels: layer.outChannels };
     }
     case 'convTranspose2d': {
+      if (ctx.phases) {
+        const name = convTransposeAsPhases(ctx, layer, x);
+        if (name) return { name, channels: layer.outChannels };
+      }
       const inputs = [x.name, ctx.weight(layer.weight.key), ...(layer.bias ? [ctx.weight(layer.bias.key)] : [])];
       const p = layer.padding;
       const name = g.node('ConvTranspose', inputs, [
@@ -166,6 +198,64 @@ function emitLayer(ctx: BuildContext, layer: Layer, x: Value): Value {
       throw new Error(`ONNX export: unknown layer ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** The taps of output phase `a` along one axis: kernel index k and input offset t (x[m + t]). */
+function phaseTaps(kernel: number, stride: number, padding: number, a: number): { k: number; t: number }[] {
+  // PyTorch: output o = s·i − p + k. With o = s·m + a: i = m + t, t = −(k − a − p) / s.
+  const taps: { k: number; t: number }[] = [];
+  for (let k = 0; k < kernel; k++) {
+    const d = k - a - padding;
+    if (d % stride === 0) taps.push({ k, t: -d / stride });
+  }
+  return taps.sort((u, v) => u.t - v.t);
+}
+
+/**
+ * ConvTranspose2d as s² stride-1 convolutions, one per output phase (a, b): output pixel
+ * (s·m + a, s·q + b) sums x[m + t_y, q + t_x] · w[k_y, k_x] over the kernel taps of that
+ * phase, which is a small ordinary convolution (every tap used once: the same multiply-adds
+ * as the transposed convolution). Concat in phase order then DepthToSpace (DCR) interleaves
+ * them. Applies when the output is exactly s times the input (PyTorch's k − 2p − s + op = 0,
+ * true of every up-sampler in the reference's generators); returns undefined otherwise.
+ */
+function convTransposeAsPhases(ctx: BuildContext, layer: ConvTranspose2dLayer, x: Value): string | undefined {
+  const { kernel: K, stride: s, padding: p, outputPadding: op, inChannels: cin, outChannels: cout } = layer;
+  if (K - 2 * p - s + op !== 0) return undefined;
+  const phases = Array.from({ length: s }, (_, a) => phaseTaps(K, s, p, a));
+  // Padding before is −t_min, after is t_max: both must be ≥ 0 (no cropping needed).
+  if (phases.some((taps) => taps.length === 0 || taps[0]!.t > 0 || taps[taps.length - 1]!.t < 0)) return undefined;
+  const { g } = ctx;
+  const outputs: string[] = [];
+  for (let a = 0; a < s; a++) {
+    for (let b = 0; b < s; b++) {
+      const ty = phases[a]!;
+      const tx = phases[b]!;
+      const kh = ty.length;
+      const kw = tx.length;
+      const key = `${layer.weight.key}.phase${a}${b}`;
+      const w = ctx.phaseWeight(key, [cout, cin, kh, kw], () => {
+        // PyTorch ConvTranspose2d weight [in, out, K, K] → Conv weight [out, in, kh, kw].
+        const src = ctx.torchValues(layer.weight.key);
+        const dst = new Float32Array(cout * cin * kh * kw);
+        for (let o = 0; o < cout; o++) {
+          for (let i = 0; i < cin; i++) {
+            for (let jy = 0; jy < kh; jy++) {
+              for (let jx = 0; jx < kw; jx++) {
+                dst[((o * cin + i) * kh + jy) * kw + jx] = src[((i * cout + o) * K + ty[jy]!.k) * K + tx[jx]!.k]!;
+              }
+            }
+          }
+        }
+        return dst;
+      });
+      const pads = [-ty[0]!.t, -tx[0]!.t, ty[kh - 1]!.t, tx[kw - 1]!.t];
+      const inputs = [x.name, w, ...(layer.bias ? [ctx.weight(layer.bias.key)] : [])];
+      outputs.push(g.node('Conv', inputs, [attr.ints('kernel_shape', [kh, kw]), attr.ints('pads', pads)], `${layer.module}.phase${a}${b}`));
+    }
+  }
+  const stacked = g.node('Concat', outputs, [attr.int('axis', 1)], layer.module);
+  return g.node('DepthToSpace', [stacked], [attr.int('blocksize', s), attr.string('mode', 'DCR')], layer.module);
 }
 
 function constantVector(g: GraphBuilder, name: string, length: number, value: number): string {

@@ -30,6 +30,38 @@ function bytesOf(values: Float32Array | BigInt64Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
+/** An initializer: its header (name, dims, type) and its raw bytes, produced when encoding. */
+interface Initializer {
+  header: OnnxTypes.ITensorProto;
+  byteLength: number;
+  bytes: () => Uint8Array;
+}
+
+/** Bytes of `v` as a protobuf varint. */
+function varintLength(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+function writeVarint(out: Uint8Array, pos: number, v: number): number {
+  while (v >= 0x80) {
+    out[pos++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  out[pos++] = v;
+  return pos;
+}
+
+// Field numbers in onnx.proto: ModelProto.graph = 7, GraphProto.initializer = 5,
+// TensorProto.raw_data = 9; all length-delimited (wire type 2).
+const MODEL_GRAPH_TAG = (7 << 3) | 2;
+const GRAPH_INITIALIZER_TAG = (5 << 3) | 2;
+const TENSOR_RAW_DATA_TAG = (9 << 3) | 2;
+
 function valueInfo(name: string, dims: readonly Dim[]): OnnxTypes.IValueInfoProto {
   return {
     name,
@@ -44,7 +76,7 @@ function valueInfo(name: string, dims: readonly Dim[]): OnnxTypes.IValueInfoProt
 
 export class GraphBuilder {
   private readonly nodes: OnnxTypes.INodeProto[] = [];
-  private readonly initializers: OnnxTypes.ITensorProto[] = [];
+  private readonly initializers: Initializer[] = [];
   private readonly initializerNames = new Set<string>();
   private readonly inputs: OnnxTypes.IValueInfoProto[] = [];
   private readonly outputs: OnnxTypes.IValueInfoProto[] = [];
@@ -70,16 +102,26 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, dims));
   }
 
-  /** A float32 constant; the values are referenced, not copied, until `encode`. */
-  floatInitializer(name: string, dims: readonly number[], values: Float32Array): string {
+  /**
+   * A float32 constant. `values` may be a function: it is then called while encoding and
+   * its result copied straight into the model's bytes, so that large weights are never
+   * held twice.
+   */
+  floatInitializer(name: string, dims: readonly number[], values: Float32Array | (() => Float32Array)): string {
     const size = dims.reduce((a, b) => a * b, 1);
-    if (values.length !== size) throw new Error(`initializer ${name}: ${values.length} values for shape [${dims.join(', ')}]`);
-    return this.addInitializer({ name, dims: [...dims], dataType: FLOAT, rawData: bytesOf(values) });
+    const bytes = () => {
+      const v = typeof values === 'function' ? values() : values;
+      if (v.length !== size) throw new Error(`initializer ${name}: ${v.length} values for shape [${dims.join(', ')}]`);
+      return bytesOf(v);
+    };
+    if (typeof values !== 'function') bytes();
+    return this.addInitializer({ name, dims: [...dims], dataType: FLOAT }, size * 4, bytes);
   }
 
   /** An int64 vector constant (pads, axes, shapes). */
   int64Initializer(name: string, values: readonly number[]): string {
-    return this.addInitializer({ name, dims: [values.length], dataType: INT64, rawData: bytesOf(BigInt64Array.from(values, BigInt)) });
+    const data = bytesOf(BigInt64Array.from(values, BigInt));
+    return this.addInitializer({ name, dims: [values.length], dataType: INT64 }, data.byteLength, () => data);
   }
 
   /** Whether an initializer of that name exists (for constants shared between nodes). */
@@ -87,12 +129,12 @@ export class GraphBuilder {
     return this.initializerNames.has(name);
   }
 
-  private addInitializer(t: OnnxTypes.ITensorProto): string {
-    const name = t.name!;
+  private addInitializer(header: OnnxTypes.ITensorProto, byteLength: number, bytes: () => Uint8Array): string {
+    const name = header.name!;
     if (this.initializerNames.has(name)) throw new Error(`duplicate initializer ${name}`);
     this.initializerNames.add(name);
     this.usedNames.set(name, 1);
-    this.initializers.push(t);
+    this.initializers.push({ header, byteLength, bytes });
     return name;
   }
 
@@ -107,25 +149,51 @@ export class GraphBuilder {
     return output;
   }
 
-  /** The ModelProto's bytes. */
+  /**
+   * The ModelProto's bytes. Written in one buffer of the final size: protobufjs encodes
+   * everything but the initializers' raw data, which is copied in place tensor by tensor
+   * (protobuf fields may come in any order, so each TensorProto is its header followed by
+   * its raw_data field).
+   */
   encode(graphName: string, meta: ModelMetadata): Uint8Array {
-    const model: OnnxTypes.IModelProto = {
+    const modelHead = onnx.ModelProto.encode({
       irVersion: IR_VERSION,
       opsetImport: [{ domain: '', version: OPSET }],
       producerName: 'Atelier',
       producerVersion: meta.producerVersion,
       docString: meta.docString,
       metadataProps: Object.entries(meta.props).map(([key, value]) => ({ key, value })),
-      graph: {
-        name: graphName,
-        node: this.nodes,
-        initializer: this.initializers,
-        input: this.inputs,
-        output: this.outputs,
-      },
-    };
-    const bytes = onnx.ModelProto.encode(model).finish();
-    // protobufjs hands back a Buffer in Node; callers get a plain view of the same memory.
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }).finish();
+    const graphHead = onnx.GraphProto.encode({ name: graphName, node: this.nodes, input: this.inputs, output: this.outputs }).finish();
+    const tensors = this.initializers.map((init) => {
+      const head = onnx.TensorProto.encode(init.header).finish();
+      const length = head.length + 1 + varintLength(init.byteLength) + init.byteLength;
+      return { init, head, length };
+    });
+    const graphLength = graphHead.length + tensors.reduce((n, t) => n + 1 + varintLength(t.length) + t.length, 0);
+    const total = modelHead.length + 1 + varintLength(graphLength) + graphLength;
+    if (total > 2 ** 31 - 1) throw new Error(`the ONNX model would be ${total} bytes: protobuf files are limited to 2 GiB`);
+
+    const out = new Uint8Array(total);
+    out.set(modelHead, 0);
+    let pos = modelHead.length;
+    out[pos++] = MODEL_GRAPH_TAG;
+    pos = writeVarint(out, pos, graphLength);
+    out.set(graphHead, pos);
+    pos += graphHead.length;
+    for (const { init, head, length } of tensors) {
+      out[pos++] = GRAPH_INITIALIZER_TAG;
+      pos = writeVarint(out, pos, length);
+      out.set(head, pos);
+      pos += head.length;
+      out[pos++] = TENSOR_RAW_DATA_TAG;
+      pos = writeVarint(out, pos, init.byteLength);
+      const data = init.bytes();
+      if (data.byteLength !== init.byteLength) throw new Error(`initializer ${init.header.name}: ${data.byteLength} bytes, expected ${init.byteLength}`);
+      out.set(data, pos);
+      pos += data.byteLength;
+    }
+    if (pos !== total) throw new Error(`ONNX encoder wrote ${pos} of ${total} bytes`);
+    return out;
   }
 }

@@ -23,24 +23,8 @@ export function transpose(backend: Wasm, x: tf.TensorInfo, perm: number[]): tf.T
   return run(tf.Transpose, backend, { x }, { perm });
 }
 
-export function reshape(backend: Wasm, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
-  return run(tf.Reshape, backend, { x }, { shape });
-}
-
-export function reverse(backend: Wasm, x: tf.TensorInfo, dims: number[]): tf.TensorInfo {
-  return run(tf.Reverse, backend, { x }, { dims });
-}
-
 export function slice(backend: Wasm, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
   return run(tf.Slice, backend, { x }, { begin, size });
-}
-
-export function pad(backend: Wasm, x: tf.TensorInfo, paddings: Array<[number, number]>): tf.TensorInfo {
-  return run(tf.PadV2, backend, { x }, { paddings, constantValue: 0 });
-}
-
-export function depthToSpace(backend: Wasm, x: tf.TensorInfo, blockSize: number): tf.TensorInfo {
-  return run(tf.DepthToSpace, backend, { x }, { blockSize, dataFormat: 'NHWC' });
 }
 
 /** XNNPACK's NHWC convolution (no bias, no activation). */

@@ -56,6 +56,8 @@ export function createFirstRun(studio: Studio, options: { landedWithoutWorkspace
         return true;
       } catch (error) {
         patch({ running: null, error: describeError(error) });
+        // The start page that showed the tour may be gone (the demo opened): a toast stays.
+        studio.reportError(error, 'The tour could not start');
         return false;
       }
     },

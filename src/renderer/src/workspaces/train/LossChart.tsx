@@ -122,7 +122,7 @@ export function LossChart({ metric, runs, colors, smoothing, logScale, xAxis, zo
           ...AXIS,
           values: xAxis === 'wall' ? undefined : (_u, splits) => splits.map((v) => (xAxis === 'relative' ? formatDuration(v) : formatValue(v))),
         },
-        { ...AXIS, size: 56, values: (_u, splits) => splits.map((v) => formatValue(v)) },
+        { ...AXIS, size: 64, values: (_u, splits) => splits.map((v) => formatValue(v)) },
       ],
       cursor: {
         drag: { x: true, y: false, setScale: false },
@@ -159,6 +159,9 @@ export function LossChart({ metric, runs, colors, smoothing, logScale, xAxis, zo
         u.setData(data as unknown as uPlot.AlignedData, range === null);
         if (range) u.setScale('x', { min: range[0], max: range[1] });
       });
+      // How many steps the chart holds, for tests and accessibility tools.
+      const steps = String(Math.max(0, ...runs.map((r) => r.length)));
+      if (el.dataset.steps !== steps) el.dataset.steps = steps;
     };
     const schedule = () => chartFrames.request(u, draw);
     redraw.current = schedule;
@@ -182,7 +185,9 @@ export function LossChart({ metric, runs, colors, smoothing, logScale, xAxis, zo
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [model, runsKey, smoothed, logScale, xAxis, zoom, syncKey, height, metric]);
 
-  useEffect(() => redraw.current(), [smoothing]);
+  useEffect(() => {
+    redraw.current();
+  }, [smoothing]);
 
   return <div ref={host} className="loss-chart__plot" />;
 }

@@ -5,7 +5,7 @@ export function formatValue(v: number | null | undefined): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '–';
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e');
   return Number(v.toPrecision(3)).toString();
 }
 

@@ -1,0 +1,47 @@
+/**
+ * Where a training iteration's time goes: one `optimizeParameters()` of the real pix2pix and
+ * CycleGAN models (reference defaults, ngf = ndf = 64, 256×256, batch 1) on the fastest TF.js
+ * backend, after one warm-up iteration, with every kernel call traced. Prints the kernels by
+ * time (nested kernels are included in their callers' time and also listed on their own).
+ *
+ *   npx vitest run -c tests/bench/vitest.config.ts tests/bench/train-profile.ts
+ *   PROFILE_MODELS=pix2pix npx vitest run -c tests/bench/vitest.config.ts tests/bench/train-profile.ts
+ */
+import { expect, test } from 'vitest';
+import { defaultsFor } from '../../src/shared/train-options';
+import { startKernelTrace } from '../../src/main/engine/backends/kernel-trace';
+import { initBackend } from '../../src/main/engine/backends/select';
+import { createModel, type ModelOptions } from '../../src/main/engine/models';
+import * as tf from '../../src/main/engine/tf';
+
+const models = (process.env.PROFILE_MODELS ?? 'pix2pix,cycle_gan').split(',') as ModelOptions['model'][];
+
+for (const model of models) {
+  test(`${model}: one training iteration, kernel by kernel`, async () => {
+    const backend = await initBackend();
+    const options: ModelOptions = { ...defaultsFor(model), model, seed: 0 };
+    const m = createModel(options);
+    const A = tf.randomUniform([1, 256, 256, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
+    const B = tf.randomUniform([1, 256, 256, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
+    m.setInput({ A, B });
+    tf.dispose([A, B]);
+    m.optimizeParameters({ dropoutSeed: 1 });
+
+    const trace = startKernelTrace();
+    const t0 = performance.now();
+    m.optimizeParameters({ dropoutSeed: 2 });
+    const total = performance.now() - t0;
+    trace.stop();
+
+    const top = trace.records().filter((r) => !r.parent);
+    const topMs = top.reduce((n, r) => n + r.ms, 0);
+    const lines = [`${model} on ${backend.name} (${backend.device}): iteration ${total.toFixed(0)} ms, ${topMs.toFixed(0)} ms in kernels`];
+    for (const r of trace.records().slice(0, 40)) {
+      const share = r.parent ? '' : ` ${((100 * r.ms) / total).toFixed(1).padStart(5)} %`;
+      lines.push(`  ${(r.kernel + (r.parent ? ` (in ${r.parent})` : '')).padEnd(52)} ${r.impl.padEnd(20)} ${String(r.calls).padStart(5)} calls ${r.ms.toFixed(0).padStart(7)} ms${share}`);
+    }
+    console.log(lines.join('\n'));
+    for (const v of Object.values(m.getCurrentLosses())) expect(Number.isFinite(v)).toBe(true);
+    m.dispose();
+  });
+}

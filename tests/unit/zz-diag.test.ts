@@ -1,0 +1,27 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { it } from 'vitest';
+import { initBackend } from '../../src/main/engine/backends/select';
+import { defineG } from '../../src/main/engine/networks';
+import { decodePhoto, translateRaster } from '../../src/main/engine/jobs/translate-pipeline';
+import { blendWeights } from '../../src/main/engine/infer/composite';
+it('diag', async () => {
+  await initBackend();
+  const W = 2000, H = 1500;
+  const dir = await mkdtemp(join(tmpdir(), 'diag-'));
+  const raw = Buffer.alloc(W * H * 3); for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
+  await sharp(raw, { raw: { width: W, height: H, channels: 3 } }).jpeg().toFile(join(dir, 'p.jpg'));
+  const o = { netG: 'resnet_9blocks', inputNc: 3, outputNc: 3, ngf: 64, norm: 'instance', useDropout: false, initType: 'normal', initGain: 0.02 } as const;
+  let t = performance.now();
+  const net = defineG(o, { seed: 1 });
+  process.stderr.write(`DIAG defineG ${(performance.now() - t).toFixed(0)}\n`); t = performance.now();
+  const src = await decodePhoto(join(dir, 'p.jpg'));
+  process.stderr.write(`DIAG decode ${(performance.now() - t).toFixed(0)}\n`); t = performance.now();
+  const mask = new Uint8Array(W * H); mask.fill(255, W * 500, W * 1000);
+  blendWeights(W, H, { mask, feather: 32 });
+  process.stderr.write(`DIAG weights ${(performance.now() - t).toFixed(0)}\n`); t = performance.now();
+  await translateRaster({ net, options: o }, src, { eval: true, tile: 1024, onProgress: (d, n) => process.stderr.write(`DIAG tile ${d}/${n} ${(performance.now() - t).toFixed(0)}\n`), onEngine: (e) => process.stderr.write(`DIAG engine ${e.name} ${e.device} ${e.reason ?? ''}\n`) });
+  process.stderr.write(`DIAG translate ${(performance.now() - t).toFixed(0)}\n`);
+});
