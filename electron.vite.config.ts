@@ -11,8 +11,10 @@ export default defineConfig({
       // Dependencies stay in node_modules, except TF.js: its ESM files import each other
       // without extensions (Node cannot load them), and the engine imports some of them
       // directly (tfjs-core/dist/register_all_gradients), so the bundler resolves them.
+      // seedrandom goes with them: tfjs-core reaches into its CommonJS submodules
+      // (seedrandom.alea), which only resolve when bundled together.
       externalizeDeps: {
-        exclude: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'],
+        exclude: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', 'seedrandom'],
       },
       rollupOptions: {
         input: {

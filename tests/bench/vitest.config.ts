@@ -7,7 +7,8 @@ export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
   test: {
     include: ['tests/bench/**/*.ts'],
-    exclude: ['tests/bench/vitest.config.ts', 'tests/bench/helpers/**', '**/node_modules/**'],
+    // Configs, Playwright specs (run by Playwright) and shared helpers are not benchmarks.
+    exclude: ['tests/bench/**/*.config.ts', 'tests/bench/**/*.spec.ts', 'tests/bench/helpers/**', '**/node_modules/**'],
     environment: 'node',
     testTimeout: 1_800_000,
     hookTimeout: 600_000,

@@ -181,8 +181,11 @@ export async function findCheckpoint(root: string, tag: string): Promise<{ dir: 
   return best;
 }
 
-/** Read checkpoint `tag` (recovering from an interrupted write if needed). */
-export async function readCheckpoint(root: string, tag: string): Promise<LoadedCheckpoint> {
+/**
+ * Read checkpoint `tag` (recovering from an interrupted write if needed); `include` picks the
+ * files to read by stem (all by default).
+ */
+export async function readCheckpoint(root: string, tag: string, include: (stem: string) => boolean = () => true): Promise<LoadedCheckpoint> {
   const found = await findCheckpoint(root, tag);
   if (!found) {
     const available = await listCheckpoints(root);
@@ -193,6 +196,7 @@ export async function readCheckpoint(root: string, tag: string): Promise<LoadedC
   const tensors = new Map<string, StateDict>();
   for (const f of found.manifest.files) {
     const stem = f.name.replace(/\.pth$/, '');
+    if (!include(stem)) continue;
     try {
       tensors.set(stem, await readPth(join(found.dir, f.name)));
     } catch (err) {

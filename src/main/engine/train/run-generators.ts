@@ -3,14 +3,13 @@
  * <checkpoints_dir>/<name>` loads what the run saved last ('latest', else its newest epoch
  * or iteration checkpoint).
  */
-import { basename } from 'node:path';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { TrainOptions } from '../../../shared/train-options';
 import { generatorDirections, networkPlans } from '../models';
 import { defineG, type GeneratorOptions, type Network } from '../networks';
 import { findCheckpoint, listCheckpoints, readCheckpoint } from './checkpoint';
 import type { RunMeta } from './run-state';
-import { CHECKPOINTS_DIR } from './trainer';
+import { CHECKPOINTS_DIR } from './run-layout';
 
 export interface RunGenerators {
   options: TrainOptions;
@@ -45,7 +44,8 @@ async function newestTag(root: string): Promise<string> {
 export async function loadRunGenerators(runDir: string, tag?: string): Promise<RunGenerators> {
   const root = join(runDir, CHECKPOINTS_DIR);
   const chosen = tag ?? (await newestTag(root));
-  const ckpt = await readCheckpoint(root, chosen);
+  // Only the generators: optimizer moments and pools are not needed to translate.
+  const ckpt = await readCheckpoint(root, chosen, (stem) => stem.startsWith('net_G'));
   const meta = ckpt.manifest.meta as RunMeta;
   if (meta.kind !== 'training-run') throw new Error(`${ckpt.dir}: not a training checkpoint`);
   const options = meta.options;

@@ -32,13 +32,11 @@ import { listCheckpoints, readCheckpoint, writeCheckpoint, type LoadedCheckpoint
 import { MetricsLog } from './metrics-log';
 import type { PauseControl } from './pause';
 import { PreviewWriter } from './previews';
+import { CHECKPOINTS_DIR, METRICS_FILE, RUN_OPTIONS_FILE, checkpointTag, runDirOf } from './run-layout';
 import { deriveSeed } from './rng';
 import { captureRunState, restoreRunState, type RunMeta, type RunPosition } from './run-state';
 import { LrScheduler } from './scheduler';
 
-export const RUN_OPTIONS_FILE = 'options.json';
-export const METRICS_FILE = 'metrics.jsonl';
-export const CHECKPOINTS_DIR = 'checkpoints';
 
 export interface StepReport {
   step: number;
@@ -104,15 +102,6 @@ export class TrainingDivergedError extends Error {
     );
     this.name = 'TrainingDivergedError';
   }
-}
-
-/** The checkpoint tag `--epoch` names: latest, an epoch number, or iter_<n>. */
-export function checkpointTag(epoch: string): string {
-  return /^\d+$/.test(epoch) ? `epoch_${epoch}` : epoch;
-}
-
-export function runDirOf(o: Pick<TrainOptions, 'checkpoints_dir' | 'name'>): string {
-  return join(o.checkpoints_dir, o.name);
 }
 
 interface PreparedRun {
