@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // Most tests are single-threaded JavaScript: use both cores of a 2-core machine.
+    maxWorkers: 2,
   },
 });

@@ -3,10 +3,20 @@
  * script trains on it, the tour descriptor in the demo's manifest points into it.
  * Every path is relative to the demo project folder.
  */
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+/** The repository: the folder above this module (or its bundle in out/) whose package.json is Atelier's. */
+function repoRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'atelier') return dir;
+    if (dirname(dir) === dir) throw new Error(`no Atelier repository above ${fileURLToPath(import.meta.url)}`);
+  }
+}
+
+export const REPO_ROOT = repoRoot();
 /** The shipped demo project. */
 export const DEMO_DIR = join(REPO_ROOT, 'resources', 'demo');
 /** The whole demo, models included, must stay under this (the issue's budget). */

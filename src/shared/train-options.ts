@@ -266,12 +266,40 @@ export const resumableOverrides: readonly TrainOptionName[] = [
   'checkpoints_dir',
 ];
 
-/** The doc line of every option, in schema order (for --help and form labels). */
-export function optionDocs(): { name: TrainOptionName; doc: string }[] {
-  return (Object.keys(trainOptionFields) as TrainOptionName[]).map((name) => ({
-    name,
-    doc: trainOptionFields[name].description ?? '',
-  }));
+/** How an option is typed, for command lines and forms. */
+export type OptionKind =
+  | { type: 'boolean' }
+  | { type: 'integer' | 'number'; nullable: boolean; min?: number }
+  | { type: 'enum'; choices: readonly string[] }
+  | { type: 'string' };
+
+export function optionKind(name: TrainOptionName): OptionKind {
+  let schema: z.ZodType = trainOptionFields[name];
+  let nullable = false;
+  if (schema instanceof z.ZodNullable) {
+    nullable = true;
+    schema = schema.unwrap() as z.ZodType;
+  }
+  if (schema instanceof z.ZodBoolean) return { type: 'boolean' };
+  if (schema instanceof z.ZodNumber) {
+    const min = schema.minValue;
+    return { type: schema.isInt ? 'integer' : 'number', nullable, ...(min !== null && Number.isFinite(min) ? { min } : {}) };
+  }
+  if (schema instanceof z.ZodEnum) return { type: 'enum', choices: schema.options as string[] };
+  return { type: 'string' };
+}
+
+/** Every option with its doc line, kind and defaults, in schema order (for --help and form labels). */
+export function optionDocs(): { name: TrainOptionName; doc: string; kind: OptionKind; defaults: Partial<Record<(typeof MODELS)[number] | 'base', unknown>> }[] {
+  return (Object.keys(trainOptionFields) as TrainOptionName[]).map((name) => {
+    const defaults: Partial<Record<(typeof MODELS)[number] | 'base', unknown>> = {};
+    if (name in baseDefaults) defaults.base = baseDefaults[name as keyof typeof baseDefaults];
+    for (const model of MODELS) {
+      const v = modelDefaults[model][name];
+      if (v !== undefined && v !== defaults.base) defaults[model] = v;
+    }
+    return { name, doc: trainOptionFields[name].description ?? '', kind: optionKind(name), defaults };
+  });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

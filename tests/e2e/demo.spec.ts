@@ -13,6 +13,7 @@ import type { Locator, Page } from '@playwright/test';
 import { repoRoot } from '../helpers/paths';
 import { expect, test } from './fixtures';
 import { startStudio } from './studio';
+import { callApi } from './ws-client';
 
 const SHIPPED = join(repoRoot, 'resources', 'demo');
 
@@ -81,6 +82,11 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   await walk(dir);
   return out;
 }
+
+// Close the page before the server stops: a page left open would log its reconnect attempts.
+test.afterEach(async ({ page }) => {
+  await page.close();
+});
 
 test('paint tour: a label map from the demo answers live, and again after a stroke', async ({ page, studio, scratch }) => {
   const shippedBefore = await snapshot(SHIPPED);
@@ -157,6 +163,34 @@ test('mask tour: a day photo turns to dusk only where the mask is painted', asyn
     .toBeGreaterThan(24);
   const resultOut = await shown(result, 1, outside);
   for (let i = 0; i < outside.length; i++) expect(distance(resultOut[i]!, photoOut[i]!), `pixel ${outside[i]}`).toBeLessThanOrEqual(4);
+});
+
+test('training tour: a short run starts with one click and its curves gain points', async ({ page, studio }) => {
+  await page.goto(studio.url);
+  await page.getByRole('button', { name: /Watch a short training run/ }).click();
+
+  await expect(page.getByRole('heading', { name: 'Train', exact: true })).toBeVisible({ timeout: 30_000 });
+  const runs = page.getByRole('navigation', { name: 'Runs' });
+  // The demo's own runs are listed, finished, beside the new one.
+  await expect(runs).toContainText('facades-pix2pix');
+  await expect(runs).toContainText('day-dusk-cyclegan');
+  await expect(runs).toContainText('first-run');
+  await expect(page.getByRole('region', { name: 'Run status' })).toBeVisible();
+
+  // The curves of the model's losses fill in as steps are logged.
+  await expect(page.getByRole('figure', { name: 'G_L1 chart' })).toBeVisible({ timeout: 60_000 });
+  const progress = page.getByRole('progressbar', { name: 'Run progress' });
+  const logged = async () =>
+    ((await callApi(studio, 'runs:metrics', { name: 'first-run' })) as { columns: { step: number[] } }).columns.step.length;
+  await expect.poll(logged, { timeout: 60_000 }).toBeGreaterThan(0);
+  const before = await logged();
+  const stepBefore = Number(await progress.getAttribute('aria-valuenow'));
+  await expect.poll(logged, { timeout: 60_000 }).toBeGreaterThan(before + 2);
+  await expect.poll(async () => Number(await progress.getAttribute('aria-valuenow')), { timeout: 30_000 }).toBeGreaterThan(stepBefore);
+
+  // Stop it: the studio saves a checkpoint and the run can be resumed later.
+  await page.getByRole('group', { name: 'Run controls' }).getByRole('button', { name: 'Stop' }).click();
+  await expect(runs.getByText('first-run').locator('..')).toContainText(/stopped|finished/i, { timeout: 60_000 });
 });
 
 test('serve --demo lands on the demo project with its tours; closing them leaves the demo dataset open', async ({ page, scratch }) => {

@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readNpy } from '../../src/main/engine/io/npy';
 import { readPth } from '../../src/main/engine/io/pth';
 import type { StateDict, TensorData } from '../../src/main/engine/io/tensor-data';
@@ -26,6 +26,7 @@ import {
 } from '../../src/main/engine/networks';
 import * as tf from '../../src/main/engine/tf';
 import { torchFixturesDir } from '../helpers/paths';
+import { parityBackends, useBackend } from '../helpers/backend';
 
 interface CaseMeta {
   built_with: Record<string, unknown>;
@@ -114,8 +115,9 @@ test('the fixtures hold network cases', () => {
   expect(networkCases.length, `no folder under ${root} has weights.pth and input.npy`).toBeGreaterThan(0);
 });
 
+for (const backend of parityBackends) {
 for (const name of networkCases) {
-  describe(name, () => {
+  describe(`${name} on ${backend}`, () => {
     const dir = join(root, name);
     let meta: CaseMeta;
     let options: NetworkOptions;
@@ -124,7 +126,7 @@ for (const name of networkCases) {
     let net: Network;
 
     beforeAll(async () => {
-      await tf.setBackend('cpu');
+      await useBackend(backend);
       for (const f of ['weights.pth', 'input.npy', 'meta.json', 'output_eval.npy']) {
         if (!existsSync(join(dir, f))) throw new Error(`${name}: network case without ${f}`);
       }
@@ -134,6 +136,11 @@ for (const name of networkCases) {
       input = nchwToNhwc(await readNpy(join(dir, 'input.npy')));
       net = new Network(specFor(options), options);
       net.loadStateDict(sd);
+    });
+
+    afterAll(() => {
+      net?.dispose();
+      input?.dispose();
     });
 
     test('keys, shapes and parameter count equal the reference', () => {
@@ -195,4 +202,5 @@ for (const name of networkCases) {
       for (const [key, n] of counters) expect(net.numBatchesTracked.get(key), key).toBe(n + 1);
     });
   });
+}
 }

@@ -53,6 +53,9 @@ test('chaos', async () => {
     for (let i = 0; i < w.length; i++) { gmax = Math.max(gmax, Math.abs(g[i])); if (Math.sign(g[i]) !== Math.sign(gb[i])) signflip1++; if (Math.abs(w[i] - wb[i]) > 1e-4) { flips++; if (gs.length < 6) gs.push(g[i]); } }
     if (flips > 20) console.log('FLIPS', k, 'n', w.length, 'flips', flips, 'g1 signflips', signflip1, 'gmax', gmax.toExponential(2), 'sample g1 of flipped', gs.map((x) => x.toExponential(2)).join(' '));
   }
+  const rs: string[] = [];
+  for (const [k, w] of a.w3) { if (!k.includes('running')) continue; const wb = b.w3.get(k)!; let e = 0, n = 0; for (let i = 0; i < w.length; i++) { e += (w[i] - wb[i]) ** 2; n += w[i] ** 2; } const r = Math.sqrt(e / n); if (r > 1e-5) rs.push(`${r.toExponential(2)} ${k}`); }
+  console.log('RUNSTATS', rs.join('\n'));
   for (const net of meta.model_names) {
     let E = 0, M = 0; const skip = meta.networks[net].biases_without_effect ?? [];
     for (const [k, w] of a.w3) { if (!k.startsWith(net + '/') || skip.includes(k.slice(net.length + 1))) continue; const w0 = a.w0.get(k)!, wb = b.w3.get(k)!; for (let i = 0; i < w.length; i++) { E += (w[i] - wb[i]) ** 2; M += (w[i] - w0[i]) ** 2; } }

@@ -9,6 +9,7 @@ import { readImage } from '../../src/main/engine/io/image';
 import { defineG, type GeneratorOptions } from '../../src/main/engine/networks';
 import * as tf from '../../src/main/engine/tf';
 import { sharedData } from '../helpers/paths';
+import { useBackend } from '../helpers/backend';
 
 const G = (o: Partial<GeneratorOptions>): GeneratorOptions => ({
   netG: 'resnet_1blocks',
@@ -34,7 +35,7 @@ function difference(a: tf.Tensor, b: tf.Tensor): { max: number; mean: number; sc
 let photo: tf.Tensor4D;
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useBackend();
   const img = await readImage(sharedData('horse2zebra', 'trainA', 'n02381460_1084.jpg'));
   // A 150 × 200 window of a real photo (statistics vary across it, unlike noise).
   photo = tf.tidy(() => tf.slice(tf.tensor4d(img.data, [1, img.height, img.width, img.channels]), [0, 40, 20, 0], [1, 150, 200, 3]));

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { paddingToMultiple, reflectIndex, reflectPad, translateImage, translateWhole } from '../../src/main/engine/infer';
 import { defineG, type GeneratorOptions } from '../../src/main/engine/networks';
 import * as tf from '../../src/main/engine/tf';
+import { useBackend } from '../helpers/backend';
 
 const G = (o: Partial<GeneratorOptions>): GeneratorOptions => ({
   netG: 'resnet_1blocks',
@@ -21,7 +22,7 @@ const G = (o: Partial<GeneratorOptions>): GeneratorOptions => ({
 const EVAL = { training: false, dropout: false };
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useBackend();
 });
 
 describe('reflection padding', () => {

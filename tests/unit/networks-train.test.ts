@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { defineD, defineG, forward, type DiscriminatorOptions, type GeneratorOptions } from '../../src/main/engine/networks';
 import { reflectionPad2d } from '../../src/main/engine/networks/reflection-pad';
 import * as tf from '../../src/main/engine/tf';
+import { useBackend } from '../helpers/backend';
 
 const pixelD: DiscriminatorOptions = { netD: 'pixel', inputNc: 3, ndf: 4, nLayersD: 3, norm: 'batch', initType: 'normal', initGain: 0.5 };
 const resnetG = (o: Partial<GeneratorOptions>): GeneratorOptions => ({
@@ -22,7 +23,7 @@ const resnetG = (o: Partial<GeneratorOptions>): GeneratorOptions => ({
 const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useBackend();
 });
 
 describe('BatchNorm', () => {

@@ -16,6 +16,7 @@ import {
   type GeneratorOptions,
 } from '../../src/main/engine/networks';
 import * as tf from '../../src/main/engine/tf';
+import { useBackend } from '../helpers/backend';
 
 const G = (o: Partial<GeneratorOptions>): GeneratorOptions => ({
   netG: 'unet_256',
@@ -43,7 +44,7 @@ const keysOf = (o: GeneratorOptions | DiscriminatorOptions) =>
   new Map(stateEntries('netG' in o ? generatorSpec(o) : discriminatorSpec(o)).map((e) => [e.key, [...e.shape]]));
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useBackend();
 });
 
 describe('parameter counts (reference, ngf/ndf 64)', () => {

@@ -185,6 +185,23 @@ describe('ChartModel', () => {
     ]);
   });
 
+  it('a run that has not logged the metric yet keeps its (empty) series, so the layout never shifts', () => {
+    const a = new RunSeries('a');
+    const b = new RunSeries('b');
+    a.append(columns([1, 2], { loss: [1, 2] }));
+    const out = new ChartModel('loss').build([a, b], { axis: 'step', smoothing: 0.5, range: null, buckets: 100 });
+    expect(out.series).toEqual([
+      { run: 'a', kind: 'raw' },
+      { run: 'a', kind: 'smoothed' },
+      { run: 'b', kind: 'raw' },
+      { run: 'b', kind: 'smoothed' },
+    ]);
+    expect(out.data).toHaveLength(5);
+    expect(out.data[3]).toEqual([null, null]);
+    const alone = new ChartModel('loss').build([b], { axis: 'step', smoothing: 0, range: null, buckets: 100 });
+    expect(alone.data.map((d) => d.length)).toEqual([0, 0]);
+  });
+
   it('merge keeps repeated x values of one run', () => {
     const out = merge([
       { run: 'a', x: new Float64Array([1, 1, 2]), ys: [new Float64Array([5, 6, 7])], kinds: ['raw'] },

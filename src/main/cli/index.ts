@@ -23,6 +23,7 @@ export const commands: readonly CommandEntry[] = [
     summary: 'serve the studio to a browser (headless mode)',
     load: () => import('./serve').then((m) => m.serveCommand),
   },
+  { name: 'train', summary: 'train pix2pix or CycleGAN on a dataset folder (the reference’s options)', load: () => import('./train').then((m) => m.trainCommand) },
   {
     name: 'translate',
     summary: 'translate a photo or a folder with a model, a run or a .pth',

@@ -26,8 +26,8 @@ Serve the studio to a browser on this machine (headless mode).
   --host H        interface to bind (default 127.0.0.1); anything else exposes the studio
                   to the network and prints a warning
   --project DIR   open this project folder at start
-  --demo          open the built-in demo project (also opened on the first start, when
-                  there is no recent project)
+  --demo          open the built-in demo project (your copy of it, made on first use);
+                  \`npm start\` passes it when no project is named
   --no-open       do not open a browser; just print the URL`;
 
 export function parseServeArgs(args: string[]): ServeOptions {
@@ -91,17 +91,13 @@ async function serve(options: ServeOptions, context: CliContext): Promise<number
       context.err(`Cannot open project: ${(err as Error).message}`);
       return 1;
     }
-  } else {
+  } else if (options.demo) {
     try {
-      await services.demo?.openAtStart(options.demo);
+      await services.demo?.open();
     } catch (err) {
-      // Without --demo the start page is a fine place to land; with it, the user asked.
-      if (options.demo) {
-        await services.dispose();
-        context.err(`Cannot open the demo project: ${(err as Error).message}`);
-        return 1;
-      }
-      context.err(`warning: the demo project could not be opened: ${(err as Error).message}`);
+      await services.dispose();
+      context.err(`Cannot open the demo project: ${(err as Error).message}`);
+      return 1;
     }
   }
 

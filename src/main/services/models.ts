@@ -26,9 +26,9 @@ import {
   type ModelManifest,
   type StoredGeneratorOptions,
 } from '../engine/io/model-file';
-import { runDirections } from '../../shared/api/translate';
 import { trainOptionsSchema } from '../../shared/train-options';
-import { findCheckpoint } from '../engine/train/checkpoint';
+import { generatorDirections, networkPlans } from '../engine/models/architecture';
+import { findCheckpoint, listCheckpoints } from '../engine/train/checkpoint';
 import { ApiError } from './api-error';
 import { safeSegments } from './path-confinement';
 import { PROJECT_LAYOUT } from './project-layout';
@@ -246,13 +246,14 @@ async function freeFolderName(parent: string, base: string): Promise<string> {
 }
 
 
-/** The options file and checkpoint folder of a run (engine/train's run layout). */
+/** The options file and checkpoint folder of a run (engine/train/run-layout.ts). */
 export const RUN_OPTIONS_FILE = 'options.json';
 export const RUN_CHECKPOINTS = 'checkpoints';
 
 /**
- * A run's summary from its options.json, or null while it has no latest checkpoint (a
+ * A run's summary from its options.json, or null while it has no complete checkpoint (a
  * run that has only just started). A folder without options.json is not a run: an error.
+ * Which generator translates which way is the models' own rule (generatorDirections).
  */
 export async function readRunSummary(dir: string): Promise<RunSummary | null> {
   const path = join(dir, RUN_OPTIONS_FILE);
@@ -267,9 +268,19 @@ export async function readRunSummary(dir: string): Promise<RunSummary | null> {
   if (!parsed.success) {
     throw new Error(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
   }
-  const latest = await findCheckpoint(join(dir, RUN_CHECKPOINTS), 'latest');
-  if (!latest) return null;
+  const options = parsed.data;
+  const root = join(dir, RUN_CHECKPOINTS);
+  let saved: string | undefined;
+  for (const tag of await listCheckpoints(root)) {
+    const found = await findCheckpoint(root, tag);
+    if (found && (!saved || found.manifest.savedAt > saved)) saved = found.manifest.savedAt;
+  }
+  if (!saved) return null;
+  const plans = networkPlans(options);
   const generators: RunSummary['generators'] = {};
-  for (const [direction, g] of Object.entries(runDirections(parsed.data))) generators[direction as Direction] = g;
-  return { name: parsed.data.name, kind: parsed.data.model, generators, created: latest.manifest.savedAt };
+  for (const [direction, name] of Object.entries(generatorDirections(options)) as [Direction, string][]) {
+    const plan = plans.get(name);
+    if (plan?.role === 'generator') generators[direction] = plan.options;
+  }
+  return { name: options.name, kind: options.model, generators, created: saved };
 }

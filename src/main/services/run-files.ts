@@ -65,7 +65,8 @@ export async function readStatus(runDir: string): Promise<RunStatusFile | null> 
   return parsed.data;
 }
 
-export function writeStatus(runDir: string, status: RunStatusFile): Promise<void> {
+/** Write status.json (atomically); fields with a default may be left out. */
+export function writeStatus(runDir: string, status: z.input<typeof runStatusSchema>): Promise<void> {
   return writeFileAtomic(join(runDir, RUN_FILES.status), `${JSON.stringify(status, null, 1)}\n`);
 }
 

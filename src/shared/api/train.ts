@@ -89,8 +89,11 @@ export const metricsInputSchema = z.strictObject({
   name: runNameSchema,
   /** Byte offset in metrics.jsonl to read from: 0, then the `next` of the previous answer. */
   offset: z.number().int().min(0).default(0),
-  /** At most this many records per answer (the rest comes with the next call). */
-  limit: z.number().int().min(1).max(500_000).default(100_000),
+  /**
+   * At most this many records per answer (the rest comes with the next call); 50,000 steps
+   * of 8 losses are ~12 MB of JSON, well inside one WebSocket message.
+   */
+  limit: z.number().int().min(1).max(200_000).default(50_000),
 });
 
 export const metricsResultSchema = z.object({

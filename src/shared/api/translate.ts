@@ -221,25 +221,6 @@ export const batchResultSchema = z.object({
 });
 export type BatchResult = z.output<typeof batchResultSchema>;
 
-/**
- * Which generator of a training run translates which way, from its options. The
- * reference's networks map their input side to their output side: pix2pix's G maps
- * real_A → fake_B, where real_A is the dataset's A side with --direction AtoB and its B
- * side with BtoA; CycleGAN's G_A does the same and G_B maps back.
- */
-export function runDirections(o: TrainOptions): Partial<
-  Record<Direction, { network: 'G' | 'G_A' | 'G_B'; netG: string; ngf: number; norm: TrainOptions['norm']; inputNc: number; outputNc: number; useDropout: boolean; initType: TrainOptions['init_type']; initGain: number }>
-> {
-  const base = { netG: o.netG, ngf: o.ngf, norm: o.norm, useDropout: !o.no_dropout, initType: o.init_type, initGain: o.init_gain };
-  const forward = o.direction;
-  const backward: Direction = forward === 'AtoB' ? 'BtoA' : 'AtoB';
-  if (o.model === 'pix2pix') return { [forward]: { ...base, inputNc: o.input_nc, outputNc: o.output_nc, network: 'G' } };
-  return {
-    [forward]: { ...base, inputNc: o.input_nc, outputNc: o.output_nc, network: 'G_A' },
-    [backward]: { ...base, inputNc: o.output_nc, outputNc: o.input_nc, network: 'G_B' },
-  };
-}
-
 /** A photo ready to translate: inside the project, so the renderer can show it. */
 export const openedPhotoSchema = z.object({
   /** Absolute path (what translate:preview and translate:export take). */
@@ -252,6 +233,41 @@ export const openedPhotoSchema = z.object({
   height: z.number().int(),
 });
 export type OpenedPhoto = z.output<typeof openedPhotoSchema>;
+
+/**
+ * Which generator of a training run translates which way, with its constructor options,
+ * from the run's options (for code that cannot load the engine's models module). The
+ * reference's networks map their input side to their output side: pix2pix's G maps
+ * real_A → fake_B, where real_A is the dataset's A side with --direction AtoB and its B
+ * side with BtoA; CycleGAN's G_A does the same and G_B maps back. The engine's own rule is
+ * engine/models/architecture.ts (generatorDirections, networkPlans); a unit test holds the
+ * two to the same answers.
+ */
+export function runDirections(o: TrainOptions): Partial<
+  Record<
+    Direction,
+    {
+      network: 'G' | 'G_A' | 'G_B';
+      netG: string;
+      ngf: number;
+      norm: TrainOptions['norm'];
+      inputNc: number;
+      outputNc: number;
+      useDropout: boolean;
+      initType: TrainOptions['init_type'];
+      initGain: number;
+    }
+  >
+> {
+  const base = { netG: o.netG, ngf: o.ngf, norm: o.norm, useDropout: !o.no_dropout, initType: o.init_type, initGain: o.init_gain };
+  const forward = o.direction;
+  const backward: Direction = forward === 'AtoB' ? 'BtoA' : 'AtoB';
+  if (o.model === 'pix2pix') return { [forward]: { ...base, inputNc: o.input_nc, outputNc: o.output_nc, network: 'G' } };
+  return {
+    [forward]: { ...base, inputNc: o.input_nc, outputNc: o.output_nc, network: 'G_A' },
+    [backward]: { ...base, inputNc: o.output_nc, outputNc: o.input_nc, network: 'G_B' },
+  };
+}
 
 const jobStarted = z.object({ jobId: z.string() });
 

@@ -4,7 +4,7 @@
  *
  * A generator comes from one of three places (engine-side view of the model library):
  * - `model`: a saved model folder (engine/io/model-file.ts), one .pth per direction;
- * - `run`:   a training run folder, its latest checkpoint (engine/train);
+ * - `run`:   a training run folder, its newest checkpoint (engine/train's loadRunGenerators);
  * - `pth`:   a bare reference checkpoint, its architecture read from its keys and shapes.
  */
 import { stat } from 'node:fs/promises';
@@ -20,7 +20,7 @@ import {
   type GeneratorOptions,
   type InferredArchitecture,
 } from '../networks';
-import { readRunGenerator, runStamp } from './translate-run';
+import { loadRunGenerator, runStamp } from './translate-run';
 
 export const modelRefSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('model'), dir: z.string().min(1) }),
@@ -93,10 +93,8 @@ async function loadGenerator(ref: ModelRef, direction: ModelDirection): Promise<
       return { net, options, key: `pth:${ref.path}:${await fileStamp(ref.path)}` };
     }
     case 'run': {
-      const run = await readRunGenerator(ref.dir, direction);
-      const options = toGeneratorOptions(run.options);
-      const net = generatorFromStateDict(options, run.stateDict, run.path);
-      return { net, options, key: `run:${run.stamp}` };
+      const { net, options, stamp } = await loadRunGenerator(ref.dir, direction);
+      return { net, options, key: `run:${stamp}` };
     }
   }
 }

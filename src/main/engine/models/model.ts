@@ -62,7 +62,7 @@ export interface TranslationModel {
   dispose(): void;
 }
 
-/** A loss became NaN or infinite: the step is abandoned before any weight changes. */
+/** A loss became NaN or infinite: the step is abandoned before the optimizer step it would feed. */
 export class NonFiniteLossError extends Error {
   constructor(
     readonly losses: Record<string, number>,

@@ -18,9 +18,10 @@
  * `dropout_mask_<i>` in execution order. Output: `output` [N, C', H', W'].
  */
 import { version } from '../../../../package.json';
-import { stateEntries, type BatchNormLayer, type ConvTranspose2dLayer, type Layer } from '../networks';
-import { GraphBuilder, attr, type Dim } from './graph-builder';
+import { stateEntries, type BatchNormLayer, type Layer } from '../networks';
+import { GraphBuilder, attr, type Dim, type ModelMetadata } from './graph-builder';
 import { weightReader, type OnnxSource } from './weights';
+import { emitWinogradConv, winogradApplies } from './winograd';
 
 export const ONNX_INPUT = 'input';
 export const ONNX_OUTPUT = 'output';
@@ -40,11 +41,11 @@ export interface OnnxBuildOptions {
   /** Fixed input dimensions; the ones left out are dynamic (named `batch`, `height`, `width`). */
   inputShape?: { batch?: number; height?: number; width?: number };
   /**
-   * How transposed convolutions are written: as ConvTranspose nodes (default; what other
-   * tools expect), or `phases`: one stride-1 convolution per output phase, interleaved with
-   * DepthToSpace — the same sums, but on the runtime's fast convolution kernels.
+   * 3×3 stride-1 convolutions (the ResNet blocks') as Winograd F(2×2, 3×3): 4/9 of the
+   * multiply-adds, slightly larger rounding error (./winograd.ts). Needs `inputShape.batch`
+   * 1; ignored otherwise. For running, not for files meant for other tools.
    */
-  transposedConv?: 'convTranspose' | 'phases';
+  winograd?: boolean;
 }
 
 interface Value {
@@ -54,6 +55,11 @@ interface Value {
 
 /** The ONNX model's bytes for `source` (a Network, or a spec with a PyTorch state_dict). */
 export function buildOnnxModel(source: OnnxSource, options: OnnxBuildOptions = {}): Uint8Array {
+  const { g, name, meta } = buildGraph(source, options);
+  return g.encode(name, meta);
+}
+
+function buildGraph(source: OnnxSource, options: OnnxBuildOptions): { g: GraphBuilder; name: string; meta: ModelMetadata } {
   const reader = weightReader(source);
   const { spec } = reader;
   const training = options.training ?? false;
@@ -66,37 +72,22 @@ export function buildOnnxModel(source: OnnxSource, options: OnnxBuildOptions = {
   const batch: Dim = shape.batch ?? 'batch';
   const g = new GraphBuilder();
   const entries = new Map(stateEntries(spec).map((e) => [e.key, e]));
-  const weight = (key: string, dims?: readonly number[]): string => {
-    if (g.hasInitializer(key)) return key;
-    const entry = entries.get(key);
-    if (!entry) throw new Error(`${spec.className}: the spec names ${key}, which is not among its state entries`);
-    return g.floatInitializer(key, dims ?? entry.shape, () => reader.values(entry));
+  const entry = (key: string) => {
+    const e = entries.get(key);
+    if (!e) throw new Error(`${spec.className}: the spec names ${key}, which is not among its state entries`);
+    return e;
   };
-  const phaseWeight = (key: string, dims: readonly number[], values: () => Float32Array): string =>
-    g.hasInitializer(key) ? key : g.floatInitializer(key, dims, values);
-  const torchValues = (key: string): Float32Array => {
-    const entry = entries.get(key);
-    if (!entry) throw new Error(`${spec.className}: the spec names ${key}, which is not among its state entries`);
-    return reader.values(entry);
-  };
-  const ctx: BuildContext = {
-    g,
-    weight,
-    phaseWeight,
-    torchValues,
-    training,
-    dropout,
-    batch,
-    dropoutCount: 0,
-    phases: options.transposedConv === 'phases',
-  };
+  const values = (key: string): Float32Array => reader.values(entry(key));
+  const weight = (key: string): string => (g.hasInitializer(key) ? key : g.floatInitializer(key, entry(key).shape, () => values(key)));
+  const winograd = options.winograd === true && batch === 1;
+  const ctx: BuildContext = { g, weight, values, training, dropout, batch, winograd, dropoutCount: 0 };
 
   const input = g.input(ONNX_INPUT, [batch, spec.inChannels, shape.height ?? 'height', shape.width ?? 'width']);
   const out = emit(ctx, spec.layers, { name: input, channels: spec.inChannels });
   if (out.channels !== spec.outChannels) throw new Error(`${spec.className}: graph ends with ${out.channels} channels, spec says ${spec.outChannels}`);
   g.output(out.name, ONNX_OUTPUT, [batch, spec.outChannels, 'out_height', 'out_width']);
 
-  return g.encode(spec.className, {
+  const meta: ModelMetadata = {
     producerVersion: version,
     docString: `${reader.description}; converted from the PyTorch state_dict layout (NCHW)`,
     props: {
@@ -109,17 +100,17 @@ export function buildOnnxModel(source: OnnxSource, options: OnnxBuildOptions = {
       min_size: String(spec.minSize),
       value_range: '[-1, 1]',
     },
-  });
+  };
+  return { g, name: spec.className, meta };
 }
 
 interface BuildContext {
   g: GraphBuilder;
-  weight(key: string, dims?: readonly number[]): string;
-  /** A derived initializer, computed once. */
-  phaseWeight(key: string, dims: readonly number[], values: () => Float32Array): string;
-  /** A state entry's values in PyTorch layout. */
-  torchValues(key: string): Float32Array;
-  phases: boolean;
+  /** The initializer holding a state entry (PyTorch layout, named by its key). */
+  weight(key: string): string;
+  /** A state entry's values, PyTorch layout. */
+  values(key: string): Float32Array;
+  winograd: boolean;
   training: boolean;
   dropout: OnnxDropout;
   batch: Dim;
@@ -135,6 +126,14 @@ function emitLayer(ctx: BuildContext, layer: Layer, x: Value): Value {
   const { g } = ctx;
   switch (layer.kind) {
     case 'conv2d': {
+      if (ctx.winograd && winogradApplies(layer)) {
+        const bias = layer.bias;
+        const name = emitWinogradConv(g, layer, x.name, {
+          kernel: () => ctx.values(layer.weight.key),
+          ...(bias ? { bias: () => ctx.values(bias.key) } : {}),
+        });
+        return { name, channels: layer.outChannels };
+      }
       const inputs = [x.name, ctx.weight(layer.weight.key), ...(layer.bias ? [ctx.weight(layer.bias.key)] : [])];
       const p = layer.padding;
       const name = g.node('Conv', inputs, [
@@ -145,10 +144,6 @@ function emitLayer(ctx: BuildContext, layer: Layer, x: Value): Value {
       return { name, channels: layer.outChannels };
     }
     case 'convTranspose2d': {
-      if (ctx.phases) {
-        const name = convTransposeAsPhases(ctx, layer, x);
-        if (name) return { name, channels: layer.outChannels };
-      }
       const inputs = [x.name, ctx.weight(layer.weight.key), ...(layer.bias ? [ctx.weight(layer.bias.key)] : [])];
       const p = layer.padding;
       const name = g.node('ConvTranspose', inputs, [
@@ -198,64 +193,6 @@ function emitLayer(ctx: BuildContext, layer: Layer, x: Value): Value {
       throw new Error(`ONNX export: unknown layer ${JSON.stringify(never)}`);
     }
   }
-}
-
-/** The taps of output phase `a` along one axis: kernel index k and input offset t (x[m + t]). */
-function phaseTaps(kernel: number, stride: number, padding: number, a: number): { k: number; t: number }[] {
-  // PyTorch: output o = s·i − p + k. With o = s·m + a: i = m + t, t = −(k − a − p) / s.
-  const taps: { k: number; t: number }[] = [];
-  for (let k = 0; k < kernel; k++) {
-    const d = k - a - padding;
-    if (d % stride === 0) taps.push({ k, t: -d / stride });
-  }
-  return taps.sort((u, v) => u.t - v.t);
-}
-
-/**
- * ConvTranspose2d as s² stride-1 convolutions, one per output phase (a, b): output pixel
- * (s·m + a, s·q + b) sums x[m + t_y, q + t_x] · w[k_y, k_x] over the kernel taps of that
- * phase, which is a small ordinary convolution (every tap used once: the same multiply-adds
- * as the transposed convolution). Concat in phase order then DepthToSpace (DCR) interleaves
- * them. Applies when the output is exactly s times the input (PyTorch's k − 2p − s + op = 0,
- * true of every up-sampler in the reference's generators); returns undefined otherwise.
- */
-function convTransposeAsPhases(ctx: BuildContext, layer: ConvTranspose2dLayer, x: Value): string | undefined {
-  const { kernel: K, stride: s, padding: p, outputPadding: op, inChannels: cin, outChannels: cout } = layer;
-  if (K - 2 * p - s + op !== 0) return undefined;
-  const phases = Array.from({ length: s }, (_, a) => phaseTaps(K, s, p, a));
-  // Padding before is −t_min, after is t_max: both must be ≥ 0 (no cropping needed).
-  if (phases.some((taps) => taps.length === 0 || taps[0]!.t > 0 || taps[taps.length - 1]!.t < 0)) return undefined;
-  const { g } = ctx;
-  const outputs: string[] = [];
-  for (let a = 0; a < s; a++) {
-    for (let b = 0; b < s; b++) {
-      const ty = phases[a]!;
-      const tx = phases[b]!;
-      const kh = ty.length;
-      const kw = tx.length;
-      const key = `${layer.weight.key}.phase${a}${b}`;
-      const w = ctx.phaseWeight(key, [cout, cin, kh, kw], () => {
-        // PyTorch ConvTranspose2d weight [in, out, K, K] → Conv weight [out, in, kh, kw].
-        const src = ctx.torchValues(layer.weight.key);
-        const dst = new Float32Array(cout * cin * kh * kw);
-        for (let o = 0; o < cout; o++) {
-          for (let i = 0; i < cin; i++) {
-            for (let jy = 0; jy < kh; jy++) {
-              for (let jx = 0; jx < kw; jx++) {
-                dst[((o * cin + i) * kh + jy) * kw + jx] = src[((i * cout + o) * K + ty[jy]!.k) * K + tx[jx]!.k]!;
-              }
-            }
-          }
-        }
-        return dst;
-      });
-      const pads = [-ty[0]!.t, -tx[0]!.t, ty[kh - 1]!.t, tx[kw - 1]!.t];
-      const inputs = [x.name, w, ...(layer.bias ? [ctx.weight(layer.bias.key)] : [])];
-      outputs.push(g.node('Conv', inputs, [attr.ints('kernel_shape', [kh, kw]), attr.ints('pads', pads)], `${layer.module}.phase${a}${b}`));
-    }
-  }
-  const stacked = g.node('Concat', outputs, [attr.int('axis', 1)], layer.module);
-  return g.node('DepthToSpace', [stacked], [attr.int('blocksize', s), attr.string('mode', 'DCR')], layer.module);
 }
 
 function constantVector(g: GraphBuilder, name: string, length: number, value: number): string {

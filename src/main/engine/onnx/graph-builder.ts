@@ -156,6 +156,14 @@ export class GraphBuilder {
    * its raw_data field).
    */
   encode(graphName: string, meta: ModelMetadata): Uint8Array {
+    return this.encodeModel(
+      graphName,
+      meta,
+      this.initializers.map((init) => ({ head: onnx.TensorProto.encode(init.header).finish(), raw: init })),
+    );
+  }
+
+  private encodeModel(graphName: string, meta: ModelMetadata, initializers: { head: Uint8Array; raw?: Initializer }[]): Uint8Array {
     const modelHead = onnx.ModelProto.encode({
       irVersion: IR_VERSION,
       opsetImport: [{ domain: '', version: OPSET }],
@@ -165,10 +173,9 @@ export class GraphBuilder {
       metadataProps: Object.entries(meta.props).map(([key, value]) => ({ key, value })),
     }).finish();
     const graphHead = onnx.GraphProto.encode({ name: graphName, node: this.nodes, input: this.inputs, output: this.outputs }).finish();
-    const tensors = this.initializers.map((init) => {
-      const head = onnx.TensorProto.encode(init.header).finish();
-      const length = head.length + 1 + varintLength(init.byteLength) + init.byteLength;
-      return { init, head, length };
+    const tensors = initializers.map(({ head, raw }) => {
+      const length = head.length + (raw ? 1 + varintLength(raw.byteLength) + raw.byteLength : 0);
+      return { head, raw, length };
     });
     const graphLength = graphHead.length + tensors.reduce((n, t) => n + 1 + varintLength(t.length) + t.length, 0);
     const total = modelHead.length + 1 + varintLength(graphLength) + graphLength;
@@ -181,15 +188,16 @@ export class GraphBuilder {
     pos = writeVarint(out, pos, graphLength);
     out.set(graphHead, pos);
     pos += graphHead.length;
-    for (const { init, head, length } of tensors) {
+    for (const { head, raw, length } of tensors) {
       out[pos++] = GRAPH_INITIALIZER_TAG;
       pos = writeVarint(out, pos, length);
       out.set(head, pos);
       pos += head.length;
+      if (!raw) continue;
       out[pos++] = TENSOR_RAW_DATA_TAG;
-      pos = writeVarint(out, pos, init.byteLength);
-      const data = init.bytes();
-      if (data.byteLength !== init.byteLength) throw new Error(`initializer ${init.header.name}: ${data.byteLength} bytes, expected ${init.byteLength}`);
+      pos = writeVarint(out, pos, raw.byteLength);
+      const data = raw.bytes();
+      if (data.byteLength !== raw.byteLength) throw new Error(`initializer ${raw.header.name}: ${data.byteLength} bytes, expected ${raw.byteLength}`);
       out.set(data, pos);
       pos += data.byteLength;
     }

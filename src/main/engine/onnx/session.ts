@@ -100,10 +100,22 @@ function sessionOptions(providers: readonly OnnxProvider[], threads: number, pro
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     enableCpuMemArena: true,
-    enableMemPattern: true,
-    // Denormal activations (tiny values deep in a randomly initialised or barely trained
-    // net) cost x86 CPUs up to 100× per operation; flushing them changes values below 1e-38.
-    extra: { session: { set_denormal_as_zero: '1' } },
+    // Memory patterns are planned per input shape and kept beside the arena's chunks: with
+    // the dynamic sizes of previews and tiles they added a second copy of every activation
+    // (resnet_9blocks at 512²: 745 MiB instead of 535 after the second run), for no speed.
+    enableMemPattern: false,
+    extra: {
+      session: {
+        // Denormal activations (tiny values deep in a randomly initialised or barely
+        // trained net) cost x86 CPUs up to 100× per operation; flushing them changes
+        // values below 1e-38 only.
+        set_denormal_as_zero: '1',
+        // Idle pool threads sleep instead of spinning: the studio's UI, the data loader and
+        // other programs share the cores (spinning threads made runs ~25 % slower here
+        // whenever anything else was running).
+        'intra_op.allow_spinning': '0',
+      },
+    },
     ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
     logSeverityLevel: 3,
   };

@@ -29,7 +29,7 @@ export function domainNames(dataroot: string): { A: string; B: string } {
 }
 
 /** The tag to load: 'latest' if complete, else the checkpoint of the most advanced step. */
-async function newestTag(root: string): Promise<string> {
+export async function newestTag(root: string): Promise<string> {
   const tags = await listCheckpoints(root);
   if (tags.includes('latest')) return 'latest';
   let best: { tag: string; sequence: number } | null = null;
@@ -44,13 +44,16 @@ async function newestTag(root: string): Promise<string> {
 export async function loadRunGenerators(runDir: string, tag?: string): Promise<RunGenerators> {
   const root = join(runDir, CHECKPOINTS_DIR);
   const chosen = tag ?? (await newestTag(root));
-  // Only the generators: optimizer moments and pools are not needed to translate.
-  const ckpt = await readCheckpoint(root, chosen, (stem) => stem.startsWith('net_G'));
-  const meta = ckpt.manifest.meta as RunMeta;
-  if (meta.kind !== 'training-run') throw new Error(`${ckpt.dir}: not a training checkpoint`);
+  const found = await findCheckpoint(root, chosen);
+  if (!found) throw new Error(`${root}: no complete checkpoint '${chosen}'`);
+  const meta = found.manifest.meta as RunMeta;
+  if (meta.kind !== 'training-run') throw new Error(`${found.dir}: not a training checkpoint`);
   const options = meta.options;
   const plans = networkPlans(options);
   const directions = generatorDirections(options);
+  // Only the generators: optimizer moments and pools are not needed to translate.
+  const wanted = new Set(Object.values(directions).map((n) => `net_${n}`));
+  const ckpt = await readCheckpoint(root, chosen, (stem) => wanted.has(stem));
   const networks = new Map<string, Network>();
   try {
     for (const name of new Set(Object.values(directions))) {

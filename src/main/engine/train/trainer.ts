@@ -30,7 +30,6 @@ import { createModel, NonFiniteLossError, type ModelInput, type TranslationModel
 import * as tf from '../tf';
 import { listCheckpoints, readCheckpoint, writeCheckpoint, type LoadedCheckpoint } from './checkpoint';
 import { MetricsLog } from './metrics-log';
-import type { PauseControl } from './pause';
 import { PreviewWriter } from './previews';
 import { CHECKPOINTS_DIR, METRICS_FILE, RUN_OPTIONS_FILE, checkpointTag, runDirOf } from './run-layout';
 import { deriveSeed } from './rng';
@@ -72,9 +71,12 @@ export type TrainEvent =
 export interface TrainHooks {
   /** Stops the run between steps; the state is saved as 'latest' first. */
   signal?: AbortSignal;
-  pause?: PauseControl;
+  /** Awaited before every step: holds the run while it is paused (the job's pause point). */
+  pausePoint?(): Promise<void>;
   onStep?(report: StepReport): void;
   onEvent?(event: TrainEvent): void;
+  /** Called once the model is built (and restored), before the first step. */
+  onModel?(model: TranslationModel): void;
 }
 
 export interface TrainResult {
@@ -88,20 +90,32 @@ export interface TrainResult {
   losses: Record<string, number>;
 }
 
-/** A non-finite loss stopped the run; `checkpoint` is the last good one (if any). */
+/** A non-finite loss or weight stopped the run; `checkpoint` is the last good one (if any). */
 export class TrainingDivergedError extends Error {
   constructor(
-    readonly reason: NonFiniteLossError,
+    readonly reason: string,
     readonly step: number,
     readonly checkpoint: string | null,
   ) {
     super(
-      `training stopped at step ${step}: ${reason.message}. ${
+      `training stopped at step ${step}: ${reason}. ${
         checkpoint ? `The last good checkpoint is ${checkpoint}.` : 'No checkpoint had been saved yet.'
       }`,
     );
     this.name = 'TrainingDivergedError';
   }
+}
+
+/** Networks whose parameters or statistics hold NaN or ±Infinity. */
+function nonFiniteNetworks(model: TranslationModel): string[] {
+  const bad: string[] = [];
+  for (const [name, net] of model.networks) {
+    const finite = tf.tidy(() =>
+      [...net.params.values(), ...net.buffers.values()].every((v) => tf.all(tf.isFinite(v)).dataSync()[0] === 1),
+    );
+    if (!finite) bad.push(name);
+  }
+  return bad;
 }
 
 interface PreparedRun {
@@ -212,6 +226,7 @@ export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = 
   };
   if (checkpoint) position = restoreRunState(checkpoint, model, scheduler);
   model.setLearningRate(scheduler.lr);
+  hooks.onModel?.(model);
   await writeFileAtomic(join(runDir, RUN_OPTIONS_FILE), `${JSON.stringify(options, null, 1)}\n`);
 
   let metrics: MetricsLog | null = await MetricsLog.open(join(runDir, METRICS_FILE), checkpoint ? position.step : 0);
@@ -224,6 +239,14 @@ export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = 
   let lastCheckpoint: string | null = checkpoint?.dir ?? null;
   let savedAtStep = checkpoint ? position.step : -1;
   const save = async (tags: string[], at: RunPosition) => {
+    // Never replace a good checkpoint with a diverged state (a NaN gradient can poison the
+    // weights while the step's losses were still finite).
+    const bad = nonFiniteNetworks(model);
+    if (bad.length) {
+      const reason = `the weights of ${bad.join(', ')} are no longer finite (training diverged; try a lower --lr)`;
+      await metrics?.append({ type: 'event', event: 'diverged', step: at.step, time: new Date().toISOString(), message: reason });
+      throw new TrainingDivergedError(reason, at.step, lastCheckpoint);
+    }
     const payload = captureRunState(model, scheduler, options, at, backend);
     for (const tag of tags) {
       lastCheckpoint = await writeCheckpoint(ckptRoot, tag, payload);
@@ -271,7 +294,7 @@ export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = 
       const batches = loader.epoch(position.epoch, position.nextBatch);
       try {
         for (;;) {
-          if (hooks.pause) await hooks.pause.waitWhilePaused(hooks.signal);
+          await hooks.pausePoint?.();
           if (hooks.signal?.aborted) {
             stopped = true;
             break epochs;
@@ -289,7 +312,7 @@ export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = 
           } catch (err) {
             if (err instanceof NonFiniteLossError) {
               await metrics.append({ type: 'event', event: 'diverged', step: position.step + 1, time: new Date().toISOString(), message: err.message });
-              throw new TrainingDivergedError(err, position.step + 1, lastCheckpoint);
+              throw new TrainingDivergedError(err.message, position.step + 1, lastCheckpoint);
             }
             throw err;
           } finally {

@@ -27,7 +27,15 @@ export class OverlaySurface {
   }
 
   setPalette(palette: Palette): void {
-    this.lut = paletteRgbaLut(palette);
+    this.setColours(paletteRgbaLut(palette));
+  }
+
+  /**
+   * Colour each id with its entry of `lut` (RGBA as a little-endian Uint32, see
+   * paletteRgbaLut) instead of the palette's: a 0 entry leaves that class transparent.
+   */
+  setColours(lut: Uint32Array): void {
+    this.lut = lut;
     this.map.markAllDirty();
   }
 

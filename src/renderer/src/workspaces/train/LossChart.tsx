@@ -49,15 +49,15 @@ function formatX(axis: XAxis, v: number | null | undefined): string {
   }
 }
 
-/** Finite min and max of the values drawn, for when uPlot's own scan meets NaN at an edge. */
-function finiteExtent(u: uPlot): [number, number] | null {
+/** Finite (and, for a log axis, positive) min and max of the values drawn. */
+function finiteExtent(u: uPlot, positive: boolean): [number, number] | null {
   let min = Infinity;
   let max = -Infinity;
   for (let s = 1; s < u.data.length; s++) {
     const ys = u.data[s] as ArrayLike<number | null>;
     for (let i = 0; i < ys.length; i++) {
       const v = ys[i];
-      if (v !== null && v !== undefined && Number.isFinite(v)) {
+      if (v !== null && v !== undefined && Number.isFinite(v) && (!positive || v > 0)) {
         if (v < min) min = v;
         if (v > max) max = v;
       }
@@ -108,21 +108,28 @@ export function LossChart({ metric, runs, colors, smoothing, logScale, xAxis, zo
         y: {
           distr: logScale ? 3 : 1,
           range: (u, min, max) => {
-            if (!Number.isFinite(min) || !Number.isFinite(max)) {
-              const extent = finiteExtent(u);
-              if (!extent) return [0, 1];
+            if (!Number.isFinite(min) || !Number.isFinite(max) || (logScale && !(min > 0))) {
+              // uPlot's own scan met NaN at an edge, or (log) values ≤ 0, which a log axis leaves out.
+              const extent = finiteExtent(u, logScale);
+              if (!extent) return logScale ? [0.1, 10] : [0, 1];
               [min, max] = extent;
             }
-            return logScale ? uPlot.rangeLog(Math.max(min, 1e-12), Math.max(max, 1e-12), 10, false) : uPlot.rangeNum(min, max, 0.1, true);
+            if (logScale) {
+              const [lo, hi] = uPlot.rangeLog(min, max, 10, false);
+              const low = lo ?? min;
+              return [low, hi !== null && hi > low ? hi : low * 10];
+            }
+            return uPlot.rangeNum(min, max, 0.1, true);
           },
         },
       },
       axes: [
         {
           ...AXIS,
-          values: xAxis === 'wall' ? undefined : (_u, splits) => splits.map((v) => (xAxis === 'relative' ? formatDuration(v) : formatValue(v))),
+          values: xAxis === 'wall' ? undefined : (_u, splits) => splits.map((v) => (v == null ? '' : xAxis === 'relative' ? formatDuration(v) : formatValue(v))),
         },
-        { ...AXIS, size: 64, values: (_u, splits) => splits.map((v) => formatValue(v)) },
+        // A log axis passes null for the ticks it leaves unlabelled.
+        { ...AXIS, size: 64, values: (_u, splits) => splits.map((v) => (v == null ? '' : formatValue(v))) },
       ],
       cursor: {
         drag: { x: true, y: false, setScale: false },

@@ -132,7 +132,12 @@ export class ChartModel {
     }
     const parts: { run: string; x: Float64Array; ys: Float64Array[]; kinds: ChartSeriesInfo['kind'][] }[] = [];
     for (const series of runs) {
-      if (!metricColumn(series, this.metric)) continue;
+      if (!metricColumn(series, this.metric)) {
+        // Not logged (yet) by this run: empty curves keep every run's series in place.
+        const empty = new Float64Array(0);
+        parts.push({ run: series.name, x: empty, ys: weight > 0 ? [empty, empty] : [empty], kinds: weight > 0 ? ['raw', 'smoothed'] : ['raw'] });
+        continue;
+      }
       let track = this.tracks.get(series);
       if (!track) {
         track = new Track(series, this.metric);

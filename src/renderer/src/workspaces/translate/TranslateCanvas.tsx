@@ -17,7 +17,7 @@ import { snapBrushCenter, type Point } from '../../canvas/raster';
 import { wheelZoomFactor } from '../../canvas/viewport';
 import { useStore } from '../../state/store';
 import type { ShownResult, Source, TranslateController } from './controller';
-import { MaskSurface } from './mask-surface';
+import { maskSurface } from './mask-surface';
 
 function useEditor<T>(editor: LabelEditor, select: (e: LabelEditor) => T): T {
   return useSyncExternalStore(
@@ -46,17 +46,12 @@ function useImage(url: string | null): HTMLImageElement | null {
 
 type PaneKind = 'source' | 'result' | 'compare';
 
-interface Drawable {
-  update(): void;
-  canvas: HTMLCanvasElement;
-}
-
 interface PaneProps {
   kind: PaneKind;
   editor: LabelEditor;
   source: Source;
   photo: HTMLImageElement | null;
-  surface: Drawable;
+  surface: OverlaySurface;
   result: ShownResult | null;
   showMask: boolean;
   slider: number;
@@ -71,9 +66,9 @@ export function TranslateCanvas({ controller }: { controller: TranslateControlle
   const slider = useStore(controller.store, (s) => s.slider);
   const editor = source?.kind === 'photo' ? controller.maskEditor : controller.labelEditor;
   const photo = useImage(source?.kind === 'photo' ? source.url : null);
-  const surface = useMemo<Drawable | null>(() => {
+  const surface = useMemo<OverlaySurface | null>(() => {
     if (!editor) return null;
-    return source?.kind === 'photo' ? new MaskSurface(editor.map) : new OverlaySurface(editor.map, editor.palette);
+    return source?.kind === 'photo' ? maskSurface(editor.map) : new OverlaySurface(editor.map, editor.palette);
   }, [editor, source]);
 
   // One redraw per animation frame for every pane, after the overlay's dirty tiles were re-coloured.

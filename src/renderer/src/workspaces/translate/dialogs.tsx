@@ -28,6 +28,35 @@ function JobProgress({ job, label }: { job: JobPanel; label: string }) {
   );
 }
 
+/** A job dialog's error line and buttons: Cancel while the job runs, Close otherwise. */
+function JobFooter(props: {
+  error: string | undefined | null;
+  running: boolean;
+  onCancel: () => void;
+  onClose: () => void;
+  labels: { cancel: string; submit: string; running: string };
+  disabled: boolean;
+}) {
+  const { error, running, labels } = props;
+  return (
+    <>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="dialog__buttons">
+        <button type="button" className="button" onClick={running ? props.onCancel : props.onClose}>
+          {running ? labels.cancel : 'Close'}
+        </button>
+        <button type="submit" className="button button--primary" disabled={running || props.disabled}>
+          {running ? labels.running : labels.submit}
+        </button>
+      </div>
+    </>
+  );
+}
+
 function stem(name: string): string {
   return name.replace(/\.[^.]*$/, '');
 }
@@ -103,25 +132,14 @@ export function ExportDialog({ controller, onClose }: { controller: TranslateCon
             Export cancelled; nothing was written.
           </p>
         )}
-        {(error ?? job?.error) && (
-          <p className="form-error" role="alert">
-            {error ?? job?.error}
-          </p>
-        )}
-        <div className="dialog__buttons">
-          {running ? (
-            <button type="button" className="button" onClick={() => controller.cancelExport()}>
-              Cancel export
-            </button>
-          ) : (
-            <button type="button" className="button" onClick={onClose}>
-              Close
-            </button>
-          )}
-          <button type="submit" className="button button--primary" disabled={running || !name.trim()}>
-            {running ? 'Exporting…' : 'Export'}
-          </button>
-        </div>
+        <JobFooter
+          error={error ?? job?.error}
+          running={running}
+          onCancel={() => controller.cancelExport()}
+          onClose={onClose}
+          labels={{ cancel: 'Cancel export', submit: 'Export', running: 'Exporting…' }}
+          disabled={!name.trim()}
+        />
       </form>
     </Dialog>
   );
@@ -206,25 +224,14 @@ export function BatchDialog({ controller, onClose }: { controller: TranslateCont
           </div>
         )}
         {job?.state === 'cancelled' && <p role="status">Batch cancelled; the files written so far are kept.</p>}
-        {(error ?? job?.error) && (
-          <p className="form-error" role="alert">
-            {error ?? job?.error}
-          </p>
-        )}
-        <div className="dialog__buttons">
-          {running ? (
-            <button type="button" className="button" onClick={() => controller.cancelBatch()}>
-              Cancel batch
-            </button>
-          ) : (
-            <button type="button" className="button" onClick={onClose}>
-              Close
-            </button>
-          )}
-          <button type="submit" className="button button--primary" disabled={running || !folder.trim() || !output.trim()}>
-            {running ? 'Translating…' : 'Translate folder'}
-          </button>
-        </div>
+        <JobFooter
+          error={error ?? job?.error}
+          running={running}
+          onCancel={() => controller.cancelBatch()}
+          onClose={onClose}
+          labels={{ cancel: 'Cancel batch', submit: 'Translate folder', running: 'Translating…' }}
+          disabled={!folder.trim() || !output.trim()}
+        />
       </form>
     </Dialog>
   );
