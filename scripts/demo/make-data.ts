@@ -10,8 +10,7 @@
  * The images are the same bytes on every run; only the project's ids and timestamps
  * change. Training the shipped models is the other script (train-models.ts).
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';

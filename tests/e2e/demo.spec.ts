@@ -189,8 +189,9 @@ test('training tour: a short run starts with one click and its curves gain point
   await expect.poll(async () => Number(await progress.getAttribute('aria-valuenow')), { timeout: 30_000 }).toBeGreaterThan(stepBefore);
 
   // Stop it: the studio saves a checkpoint and the run can be resumed later.
-  await page.getByRole('group', { name: 'Run controls' }).getByRole('button', { name: 'Stop' }).click();
-  await expect(runs.getByText('first-run').locator('..')).toContainText(/stopped|finished/i, { timeout: 60_000 });
+  const run = page.getByRole('region', { name: 'first-run' });
+  await run.getByRole('group', { name: 'Run controls' }).getByRole('button', { name: 'Stop' }).click();
+  await expect(run.locator('[data-state]').first()).toHaveAttribute('data-state', /^(stopped|finished)$/, { timeout: 60_000 });
 });
 
 test('serve --demo lands on the demo project with its tours; closing them leaves the demo dataset open', async ({ page, scratch }) => {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DIR, DEMO_MAX_BYTES, DEMO_MODELS, FACADES, LANDSCAPES } from '../../scripts/demo/config';
 import { demoFootprint } from '../../scripts/demo/check';
 import { readModelGenerator, readModelManifest, MODEL_DIRECTIONS } from '../../src/main/engine/io/model-file';
@@ -135,7 +135,6 @@ describe('what ships', () => {
   beforeAll(async () => {
     shipped = await files(DEMO_DIR);
   });
-  afterAll(() => undefined);
 
   it('fits the size budget', async () => {
     const { total } = await demoFootprint(DEMO_DIR);

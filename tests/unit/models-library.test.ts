@@ -11,6 +11,8 @@ import { writeCheckpoint } from '../../src/main/engine/train/checkpoint';
 import * as tf from '../../src/main/engine/tf';
 import { ModelLibrary, readRunSummary, slug } from '../../src/main/services/models';
 import { resolveTrainOptions } from '../../src/shared/train-options';
+import { runDirections } from '../../src/shared/api/translate';
+import { generatorDirections, networkPlans } from '../../src/main/engine/models/architecture';
 
 const g: GeneratorOptions = {
   netG: 'resnet_2blocks',
@@ -140,7 +142,9 @@ describe('model library', () => {
     expect((await library.list()).models.some((m) => m.origin === 'run')).toBe(false);
 
     const net = defineG(g, { seed: 5 });
-    await writeCheckpoint(join(runDir, 'checkpoints'), 'latest', { meta: { sequence: 10 }, tensors: new Map([['net_G', net.stateDict()]]) });
+    // What the trainer records with every checkpoint (engine/train/run-state.ts), as far as loading needs it.
+    const meta = (sequence: number) => ({ sequence, kind: 'training-run', model: 'pix2pix', options, position: { step: sequence, epoch: 1 } });
+    await writeCheckpoint(join(runDir, 'checkpoints'), 'latest', { meta: meta(10), tensors: new Map([['net_G', net.stateDict()]]) });
     const run = (await library.list()).models.find((m) => m.origin === 'run')!;
     expect(run).toMatchObject({ id: 'runs/facades_pix2pix', kind: 'pix2pix', domains: { A: 'facade', B: 'labels' } });
     // pix2pix trained --direction BtoA maps the dataset's B side (labels) to its A side.
@@ -155,7 +159,7 @@ describe('model library', () => {
     tf.dispose([x, y0, y1]);
     await expect(cache.get({ type: 'run', dir: runDir }, 'AtoB')).rejects.toThrow(/no AtoB generator/);
     // A newer checkpoint replaces the cached network.
-    await writeCheckpoint(join(runDir, 'checkpoints'), 'latest', { meta: { sequence: 20 }, tensors: new Map([['net_G', net.stateDict()]]) });
+    await writeCheckpoint(join(runDir, 'checkpoints'), 'latest', { meta: meta(20), tensors: new Map([['net_G', net.stateDict()]]) });
     expect((await cache.get({ type: 'run', dir: runDir }, 'BtoA')).cached).toBe(false);
     net.dispose();
     cache.clear();
@@ -176,6 +180,19 @@ describe('model library', () => {
     await expect(library.resolve('/abs/models/x')).rejects.toMatchObject({ code: 'forbidden' });
     await expect(library.resolve('dataset/x')).rejects.toMatchObject({ code: 'invalid-payload' });
     await expect(library.resolve('models/missing')).rejects.toMatchObject({ code: 'not-found' });
+  });
+
+  it('names the same generator per direction as the engine models do', () => {
+    for (const model of ['pix2pix', 'cycle_gan'] as const) {
+      for (const direction of ['AtoB', 'BtoA'] as const) {
+        const o = resolveTrainOptions({ dataroot: '/d', model, direction, input_nc: 1, output_nc: 3, lambda_identity: 0, seed: 1 });
+        const plans = networkPlans(o);
+        const want = Object.fromEntries(
+          Object.entries(generatorDirections(o)).map(([d, name]) => [d, { network: name, ...(plans.get(name!)!.options as object) }]),
+        );
+        expect(runDirections(o), `${model} ${direction}`).toEqual(want);
+      }
+    }
   });
 
   it('makes folder names from display names', () => {

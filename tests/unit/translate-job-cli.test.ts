@@ -8,7 +8,21 @@ import { parseTranslateArgs } from '../../src/main/cli/translate';
 import { saveModel } from '../../src/main/engine/io/model-file';
 import { writePth } from '../../src/main/engine/io/pth';
 import { defineG, type GeneratorOptions } from '../../src/main/engine/networks';
+import { writeCheckpoint } from '../../src/main/engine/train/checkpoint';
+import { resolveTrainOptions, type TrainOptions } from '../../src/shared/train-options';
 import { sharedData } from '../helpers/paths';
+
+/** The generator options a run's options give (as the trainer builds G). */
+const optionsOf = (o: TrainOptions): GeneratorOptions => ({
+  netG: o.netG as GeneratorOptions['netG'],
+  inputNc: o.input_nc,
+  outputNc: o.output_nc,
+  ngf: o.ngf,
+  norm: o.norm,
+  useDropout: !o.no_dropout,
+  initType: o.init_type,
+  initGain: o.init_gain,
+});
 
 const options: GeneratorOptions = {
   netG: 'resnet_2blocks',
@@ -89,6 +103,38 @@ describe('atelier translate / inspect', () => {
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/single\.png already exists \(pass overwrite/);
     expect((await cli([...args, '--overwrite'])).code).toBe(0);
+  });
+
+  it('translates with a training run folder, picking the direction the run has', async () => {
+    const runDir = join(root, 'runs', 'facades');
+    const options = resolveTrainOptions({
+      dataroot: '/data/facades',
+      name: 'facades',
+      checkpoints_dir: join(root, 'runs'),
+      model: 'pix2pix',
+      direction: 'BtoA',
+      netG: 'resnet_2blocks',
+      ngf: 4,
+      norm: 'instance',
+      no_dropout: true,
+      seed: 1,
+    });
+    await mkdir(runDir, { recursive: true });
+    await writeFile(join(runDir, 'options.json'), JSON.stringify(options));
+    const empty = await cli(['translate', '--model', runDir, '--input', root, '--output', join(root, 'x'), '--backend', 'cpu']);
+    expect(empty.err).toMatch(/the run has saved no checkpoint yet/);
+    const net = defineG(optionsOf(options), { seed: 3 });
+    const meta = { sequence: 5, kind: 'training-run', model: 'pix2pix', options, position: { step: 5, epoch: 1 } };
+    await writeCheckpoint(join(runDir, 'checkpoints'), 'latest', { meta, tensors: new Map([['net_G', net.stateDict()]]) });
+    net.dispose();
+    const photo = join(root, 'labels.png');
+    await sharp(sharedData('facades', 'train', '5.jpg')).extract({ left: 256, top: 0, width: 256, height: 256 }).resize(64, 64).png().toFile(photo);
+    const r = await cli(['translate', '--model', runDir, '--input', photo, '--output', join(root, 'facade.png'), '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/run facades \(pix2pix, BtoA\)/);
+    expect((await sharp(join(root, 'facade.png')).metadata()).width).toBe(64);
+    const wrong = await cli(['translate', '--model', runDir, '--direction', 'AtoB', '--input', photo, '--output', join(root, 'y.png')]);
+    expect(wrong.err).toMatch(/--direction AtoB: run facades translates BtoA only/);
   });
 
   it('says what is wrong with the arguments', async () => {

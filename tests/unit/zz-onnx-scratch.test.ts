@@ -20,12 +20,17 @@ test('ab', async () => {
     }
     for (const s of sessions) await s.run({ input: x });
     const times = variants.map(() => [] as number[]);
+    const cpu = variants.map(() => [] as number[]);
     for (let r = 0; r < rounds; r++) {
-      for (const [i, s] of sessions.entries()) { const t0 = performance.now(); await s.run({ input: x }); times[i]!.push(performance.now() - t0); }
+      for (const [i, s] of sessions.entries()) {
+        const c0 = process.cpuUsage(); const t0 = performance.now(); await s.run({ input: x }); times[i]!.push(performance.now() - t0);
+        const c = process.cpuUsage(c0); cpu[i]!.push((c.user + c.system) / 1000);
+      }
     }
     for (const [i, v] of variants.entries()) {
       const t = [...times[i]!].sort((a, b) => a - b);
-      console.log(`AB ${netG}@${size} ${JSON.stringify(v)} min ${t[0]!.toFixed(0)} median ${t[Math.floor(t.length / 2)]!.toFixed(0)}`);
+      const c = [...cpu[i]!].sort((a, b) => a - b);
+      console.log(`AB ${netG}@${size} ${JSON.stringify(v)} wall min ${t[0]!.toFixed(0)} median ${t[Math.floor(t.length / 2)]!.toFixed(0)} | cpu min ${c[0]!.toFixed(0)} median ${c[Math.floor(c.length / 2)]!.toFixed(0)}`);
     }
     for (const s of sessions) await s.release();
     net.dispose();

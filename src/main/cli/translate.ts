@@ -11,6 +11,7 @@ import { initBackend } from '../engine/backends/select';
 import { readModelManifest, MODEL_MANIFEST, type ModelDirection } from '../engine/io/model-file';
 import { encodeMask, runBatch, runExport, type BatchSummary } from '../engine/jobs/translate';
 import type { ModelRef } from '../engine/jobs/translate-model';
+import { readRunSummary } from '../services/models';
 import { CliUsageError, type CliCommand, type CliContext } from './command';
 import { progressBar } from './progress-bar';
 
@@ -147,7 +148,12 @@ export async function resolveModelArg(model: string, direction: ModelDirection |
     return { ref: { type: 'model', dir: path }, direction: chosen, label: `${manifest.name} (${from} → ${to})` };
   }
   if ((await kindOf(join(path, 'options.json'))) === 'file') {
-    return { ref: { type: 'run', dir: path }, direction: direction ?? 'AtoB', label: `run ${basename(path)}` };
+    const run = await readRunSummary(path);
+    if (!run) throw new Error(`--model ${model}: the run has saved no checkpoint yet`);
+    const have = (['AtoB', 'BtoA'] as const).filter((d) => run.generators[d]);
+    const chosen = direction ?? (have.includes('AtoB') ? 'AtoB' : have[0]!);
+    if (!run.generators[chosen]) throw new Error(`--direction ${chosen}: run ${run.name} translates ${have.join(' and ')} only`);
+    return { ref: { type: 'run', dir: path }, direction: chosen, label: `run ${run.name} (${run.kind}, ${chosen})` };
   }
   throw new Error(`--model ${model}: the folder holds neither ${MODEL_MANIFEST} (a saved model) nor options.json (a training run)`);
 }

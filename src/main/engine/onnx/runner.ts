@@ -82,6 +82,7 @@ export class OnnxGenerator {
         training: v.training,
         dropout: v.dropout ? 'inputs' : 'off',
         inputShape: v.batchOne ? { batch: 1 } : {},
+        winograd: v.batchOne,
       });
       session = createSession(model, this.sessionOptions);
       this.sessions.set(key, session);
