@@ -122,6 +122,17 @@ test('a tiny run from the form: curves and a preview appear; pause, resume and s
   await expect(runHeader(page).locator('[data-state]')).toHaveAttribute('data-state', 'running');
   await expect.poll(() => shownStep(page), { timeout: 60_000 }).toBeGreaterThan(pausedAt);
 
+  // Closing the studio while a run trains asks first (here: the browser's beforeunload).
+  const asked = new Promise<string>((resolve) =>
+    page.once('dialog', (dialog) => {
+      resolve(dialog.type());
+      void dialog.dismiss();
+    }),
+  );
+  await page.close({ runBeforeUnload: true });
+  expect(await asked).toBe('beforeunload');
+  expect(page.isClosed()).toBe(false);
+
   // Stop saves a checkpoint first.
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(runHeader(page).locator('[data-state]')).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
@@ -193,5 +204,9 @@ test('a run killed with the server is interrupted after a restart, and Resume co
     await expect(runHeader(page).locator('[data-state]')).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
   } finally {
     await studio.stop();
+    if (test.info().status !== test.info().expectedStatus) {
+      await test.info().attach('server stderr', { body: studio.stderr.join('\n'), contentType: 'text/plain' });
+      console.log(studio.stderr.join('\n'));
+    }
   }
 });

@@ -102,11 +102,13 @@ for (const name of cases) {
       }
     });
 
-    test('with Winograd 3×3 convolutions (the runtime graph) it still equals output_eval.npy', async () => {
-      const ref = await readNpy(join(dir, 'output_eval.npy'));
-      const { maxDiff, maxRef } = compare(await runOnnx({ spec, stateDict: sd }, { inputShape: { batch: 1 }, winograd: true }, input), ref);
-      expect(maxDiff, `max |y − y_ref| (max |y_ref| ${maxRef})`).toBeLessThanOrEqual(tolerance(maxRef));
-    });
+    for (const winograd of [2, 4] as const) {
+      test(`with Winograd F(${winograd}×${winograd}, 3×3) convolutions it still equals output_eval.npy`, async () => {
+        const ref = await readNpy(join(dir, 'output_eval.npy'));
+        const { maxDiff, maxRef } = compare(await runOnnx({ spec, stateDict: sd }, { inputShape: { batch: 1 }, winograd }, input), ref);
+        expect(maxDiff, `max |y − y_ref| (max |y_ref| ${maxRef})`).toBeLessThanOrEqual(tolerance(maxRef));
+      });
+    }
 
     // Train-mode BatchNorm has two graphs: a fused one for a batch of one, a general one.
     for (const batch of [1, undefined]) {

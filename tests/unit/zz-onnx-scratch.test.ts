@@ -18,7 +18,9 @@ test('ab', async () => {
       const { build, ...rest } = v as { build?: object };
       sessions.push(await ort.InferenceSession.create(buildOnnxModel(net, { inputShape: { batch: 1 }, ...(build ?? {}) }), { ...base, ...rest }));
     }
-    for (const s of sessions) await s.run({ input: x });
+    const outs: Float32Array[] = [];
+    for (const s of sessions) outs.push((await s.run({ input: x })).output!.data as Float32Array);
+    for (const [i, o] of outs.entries()) { let d = 0, mx = 0; for (let j = 0; j < o.length; j++) { d = Math.max(d, Math.abs(o[j]! - outs[0]![j]!)); mx = Math.max(mx, Math.abs(outs[0]![j]!)); } console.log(`AB diff ${i} ${d} (max ${mx})`); }
     const times = variants.map(() => [] as number[]);
     const cpu = variants.map(() => [] as number[]);
     for (let r = 0; r < rounds; r++) {

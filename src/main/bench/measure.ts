@@ -20,16 +20,19 @@ export function summarize(samples: readonly number[]): { median: number; min: nu
   return { median: quantile(sorted, 0.5), min: sorted[0]!, max: sorted[sorted.length - 1]!, p95: quantile(sorted, 0.95) };
 }
 
-async function timedRun(prepared: PreparedCase, index: number): Promise<number[]> {
+async function timedRun(prepared: PreparedCase, index: number): Promise<{ samples: number[]; cpuMs: number }> {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const own = await prepared.run(index);
   const elapsed = performance.now() - t0;
-  if (own === undefined) return [elapsed];
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  if (own === undefined) return { samples: [elapsed], cpuMs };
   const samples = Array.isArray(own) ? own : [own];
   if (samples.length === 0 || samples.some((s) => !Number.isFinite(s) || s < 0)) {
     throw new Error(`run ${index} reported invalid durations [${samples.join(', ')}]`);
   }
-  return samples;
+  return { samples, cpuMs };
 }
 
 /** This process's peak resident set size, MiB (maxRSS is in KiB). */
@@ -41,14 +44,16 @@ export async function measureCase(c: BenchCase, runs: number, ctx: BenchContext)
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`runs must be a positive integer, got ${runs}`);
   const prepared = await c.setup(ctx);
   const samples: number[] = [];
+  const cpu: number[] = [];
   let peak: number | undefined;
   try {
     const warm = await timedRun(prepared, -1);
-    ctx.log(`${c.name}: warm-up ${warm.map((s) => s.toFixed(1)).join(', ')} ms`);
+    ctx.log(`${c.name}: warm-up ${warm.samples.map((s) => s.toFixed(1)).join(', ')} ms`);
     for (let i = 0; i < runs; i++) {
-      const s = await timedRun(prepared, i);
+      const { samples: s, cpuMs } = await timedRun(prepared, i);
       samples.push(...s);
-      ctx.log(`${c.name}: run ${i + 1}/${runs} ${s.length === 1 ? `${s[0]!.toFixed(1)} ms` : `${s.length} samples`}`);
+      cpu.push(cpuMs);
+      ctx.log(`${c.name}: run ${i + 1}/${runs} ${s.length === 1 ? `${s[0]!.toFixed(1)} ms` : `${s.length} samples`} (CPU ${cpuMs.toFixed(0)} ms)`);
     }
     peak = await prepared.peakRssMib?.();
   } finally {
@@ -65,5 +70,6 @@ export async function measureCase(c: BenchCase, runs: number, ctx: BenchContext)
     ...(c.frames ? { p95_ms: round1(p95) } : {}),
     peak_rss_mib: round1(peak ?? peakRssMib()),
     runs,
+    cpu_ms: round1(summarize(cpu).median),
   };
 }

@@ -44,6 +44,8 @@ export interface Comparison {
   case: string;
   vs: string;
   time_ratio: number;
+  /** The same ratio in CPU time per run, where both sides report it. */
+  cpu_ratio?: number;
   rss_ratio: number;
   time_goal?: number;
   time_met?: boolean;
@@ -60,6 +62,7 @@ export function compareWithReference(ours: BenchResult, ref: BenchResult): Compa
     case: ours.case,
     vs: ref.backend,
     time_ratio: timeRatio,
+    ...(ours.cpu_ms && ref.cpu_ms ? { cpu_ratio: round3(ours.cpu_ms / ref.cpu_ms) } : {}),
     rss_ratio: rssRatio,
     ...(goal !== undefined ? { time_goal: goal, time_met: timeRatio <= goal } : {}),
     rss_goal: RSS_GOAL,

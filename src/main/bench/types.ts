@@ -48,4 +48,10 @@ export interface BenchResult {
   p95_ms?: number;
   peak_rss_mib: number;
   runs: number;
+  /**
+   * Median CPU time of this process per timed run (all its threads): unlike wall time it
+   * hardly changes when other programs compete for the cores, so it tells a busy machine's
+   * figures apart from a slow case.
+   */
+  cpu_ms?: number;
 }

@@ -27,7 +27,7 @@ export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorf
 export interface InitBackendOptions {
   /** Use exactly this backend (overrides env ATELIER_BACKEND). */
   prefer?: BackendName;
-  /** Compute threads for the wasm backend (default: env ATELIER_THREADS, else the logical cores). */
+  /** Compute threads for the wasm backend (default: env ATELIER_THREADS, else 1). */
   threads?: number;
   /** Receives one line per attempt. */
   log?: (line: string) => void;

@@ -3,7 +3,6 @@
  * threads), initialised in Node with its binaries located explicitly.
  */
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '../tf';
 import { MAX_WASM_THREADS, withNodeWasmThreads } from './wasm-node-threads';
@@ -67,14 +66,20 @@ async function withDirnameGlobal<T>(dir: string, f: () => Promise<T>): Promise<T
   }
 }
 
-/** One XNNPACK thread per logical core, within the pthread pool. */
+/**
+ * One thread unless asked for more (ATELIER_THREADS, `threads`): the threaded build's start
+ * under Node's worker_threads occasionally never completes (about 1 start in 12 on a loaded
+ * 2-core machine), and an engine that hangs at start is worse than one that runs at one
+ * thread.
+ */
 function defaultThreads(): number {
-  return Math.max(1, Math.min(availableParallelism(), MAX_WASM_THREADS));
+  return 1;
 }
 
+
 /**
- * Makes 'wasm' the active backend with `threads` XNNPACK threads (default: the logical
- * cores, at most 8). Threads need the SIMD build; when the threaded build fails to start,
+ * Makes 'wasm' the active backend with `threads` XNNPACK threads (default 1, see
+ * defaultThreads; at most 8). Threads need the SIMD build; when the threaded build fails to start,
  * the single-threaded SIMD build is used and `threadsNote` says why.
  */
 export async function initWasmBackend(opts: { threads?: number } = {}): Promise<WasmInit> {

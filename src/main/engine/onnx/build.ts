@@ -21,7 +21,7 @@ import { version } from '../../../../package.json';
 import { stateEntries, type BatchNormLayer, type Layer } from '../networks';
 import { GraphBuilder, attr, type Dim, type ModelMetadata } from './graph-builder';
 import { weightReader, type OnnxSource } from './weights';
-import { emitWinogradConv, winogradApplies } from './winograd';
+import { F2x2_3x3, F4x4_3x3, emitWinogradConv, winogradApplies, type WinogradTiles } from './winograd';
 
 export const ONNX_INPUT = 'input';
 export const ONNX_OUTPUT = 'output';
@@ -41,11 +41,12 @@ export interface OnnxBuildOptions {
   /** Fixed input dimensions; the ones left out are dynamic (named `batch`, `height`, `width`). */
   inputShape?: { batch?: number; height?: number; width?: number };
   /**
-   * 3×3 stride-1 convolutions (the ResNet blocks') as Winograd F(2×2, 3×3): 4/9 of the
-   * multiply-adds, slightly larger rounding error (./winograd.ts). Needs `inputShape.batch`
-   * 1; ignored otherwise. For running, not for files meant for other tools.
+   * 3×3 stride-1 convolutions (the ResNet blocks') as Winograd F(m×m, 3×3) with output
+   * tiles of m = 2 (4/9 of the multiply-adds) or 4 (1/4), at a slightly larger rounding
+   * error (./winograd.ts). Needs `inputShape.batch` 1; ignored otherwise. For running, not
+   * for files meant for other tools.
    */
-  winograd?: boolean;
+  winograd?: 2 | 4;
 }
 
 interface Value {
@@ -79,7 +80,10 @@ function buildGraph(source: OnnxSource, options: OnnxBuildOptions): { g: GraphBu
   };
   const values = (key: string): Float32Array => reader.values(entry(key));
   const weight = (key: string): string => (g.hasInitializer(key) ? key : g.floatInitializer(key, entry(key).shape, () => values(key)));
-  const winograd = options.winograd === true && batch === 1;
+  if (options.winograd !== undefined && options.winograd !== 2 && options.winograd !== 4) {
+    throw new Error(`winograd must be 2 or 4 (the output tile side), got ${String(options.winograd)}`);
+  }
+  const winograd = batch === 1 ? (options.winograd === 4 ? F4x4_3x3 : options.winograd === 2 ? F2x2_3x3 : undefined) : undefined;
   const ctx: BuildContext = { g, weight, values, training, dropout, batch, winograd, dropoutCount: 0 };
 
   const input = g.input(ONNX_INPUT, [batch, spec.inChannels, shape.height ?? 'height', shape.width ?? 'width']);
@@ -110,7 +114,7 @@ interface BuildContext {
   weight(key: string): string;
   /** A state entry's values, PyTorch layout. */
   values(key: string): Float32Array;
-  winograd: boolean;
+  winograd?: WinogradTiles;
   training: boolean;
   dropout: OnnxDropout;
   batch: Dim;
@@ -128,10 +132,13 @@ function emitLayer(ctx: BuildContext, layer: Layer, x: Value): Value {
     case 'conv2d': {
       if (ctx.winograd && winogradApplies(layer)) {
         const bias = layer.bias;
-        const name = emitWinogradConv(g, layer, x.name, {
-          kernel: () => ctx.values(layer.weight.key),
-          ...(bias ? { bias: () => ctx.values(bias.key) } : {}),
-        });
+        const name = emitWinogradConv(
+          g,
+          layer,
+          x.name,
+          { kernel: () => ctx.values(layer.weight.key), ...(bias ? { bias: () => ctx.values(bias.key) } : {}) },
+          ctx.winograd,
+        );
         return { name, channels: layer.outChannels };
       }
       const inputs = [x.name, ctx.weight(layer.weight.key), ...(layer.bias ? [ctx.weight(layer.bias.key)] : [])];

@@ -82,7 +82,7 @@ export class OnnxGenerator {
         training: v.training,
         dropout: v.dropout ? 'inputs' : 'off',
         inputShape: v.batchOne ? { batch: 1 } : {},
-        winograd: v.batchOne,
+        ...(v.batchOne ? { winograd: 2 as const } : {}),
       });
       session = createSession(model, this.sessionOptions);
       this.sessions.set(key, session);

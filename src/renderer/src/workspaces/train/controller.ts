@@ -101,6 +101,7 @@ export function createTrainController(api: AtelierClient, notify: Notifier, env:
   });
   const patch = (p: Partial<TrainUiState>) => store.set((s) => ({ ...s, ...p }));
   const feeds = new Map<string, MetricsFeed>();
+  const listedOnce = new Set<string>();
   let validateTimer: ReturnType<typeof setTimeout> | undefined;
   let previewsLoading: Promise<void> | null = null;
   let previewsAgain = false;
@@ -209,7 +210,11 @@ export function createTrainController(api: AtelierClient, notify: Notifier, env:
         // Checkpoints and previews were written on the way out.
         void refreshRuns();
         if (s.view.kind === 'run' && s.view.name === p.name) void loadPreviews();
-      } else if (!runOf(p.name)) void refreshRuns();
+      } else if (!runOf(p.name) && !listedOnce.has(p.name)) {
+        // A run this list has not seen (started elsewhere): read the list once for it.
+        listedOnce.add(p.name);
+        void refreshRuns();
+      }
     }
   }
 
