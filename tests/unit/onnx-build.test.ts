@@ -194,6 +194,43 @@ describe('dropout', () => {
   });
 });
 
+describe('Winograd convolutions', () => {
+  const opts = G({ netG: 'resnet_2blocks', norm: 'none', initType: 'kaiming' });
+
+  test('equal the direct convolutions at odd and even feature-map sizes, for both tile sizes', async () => {
+    const net = defineG(opts, { seed: 9 });
+    // 1/4-resolution maps of 5×7 (odd: padded and cropped) and 6×9.
+    for (const [h, w] of [[20, 28], [24, 36]] as const) {
+      const x = randomInput(3 * h * w);
+      const direct = await run(buildOnnxModel(net, { inputShape: { batch: 1 } }), x, [1, 3, h, w]);
+      for (const winograd of [2, 4] as const) {
+        const y = await run(buildOnnxModel(net, { inputShape: { batch: 1 }, winograd }), x, [1, 3, h, w]);
+        expect(y.dims).toEqual(direct.dims);
+        let maxDiff = 0;
+        let maxY = 0;
+        for (let i = 0; i < y.data.length; i++) {
+          maxDiff = Math.max(maxDiff, Math.abs(y.data[i]! - direct.data[i]!));
+          maxY = Math.max(maxY, Math.abs(direct.data[i]!));
+        }
+        expect(maxDiff, `F(${winograd}) at ${h}×${w}: max |Δ| ${maxDiff}, max |y| ${maxY}`).toBeLessThanOrEqual(1e-5 * Math.max(1, maxY));
+      }
+    }
+    net.dispose();
+  });
+
+  test('apply to the 3×3 block convolutions only, with a batch of one', () => {
+    const net = defineG(opts, { seed: 10 });
+    const ops = (o: OnnxBuildOptions) => decode(buildOnnxModel(net, o)).graph!.node!.map((n) => n.opType);
+    const winograd = ops({ inputShape: { batch: 1 }, winograd: 2 });
+    // 2 blocks × 2 convolutions, 3 MatMuls each; the 7×7 and stride-2 convolutions stay.
+    expect(winograd.filter((op) => op === 'MatMul')).toHaveLength(12);
+    expect(winograd.filter((op) => op === 'Conv')).toHaveLength(4);
+    expect(ops({ winograd: 2 }).filter((op) => op === 'MatMul')).toHaveLength(0);
+    expect(() => ops({ inputShape: { batch: 1 }, winograd: 3 as 2 })).toThrow(/winograd must be 2 or 4 \(the output tile side\), got 3/);
+    net.dispose();
+  });
+});
+
 describe('exportOnnx', () => {
   test('writes a model ONNX Runtime runs, atomically (no temporary file left)', async () => {
     const net = defineG(G({ netG: 'unet_32', norm: 'batch' }), { seed: 7 });
