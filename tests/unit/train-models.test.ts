@@ -65,6 +65,14 @@ describe('pix2pix', () => {
     expect(Array.from(m.getCurrentVisuals().get('real_A')!.dataSync())).toEqual(Array.from(input.B.dataSync()));
   });
 
+  it('trains with a one-channel input (grayscale A): D sees 1 + 3 channels', () => {
+    const m = build({ model: 'pix2pix', input_nc: 1 });
+    expect(m.networks.get('D')!.spec.inChannels).toBe(4);
+    m.setInput({ A: tf.randomUniform([1, 32, 32, 1], -1, 1, 'float32', 7) as tf.Tensor4D, B: images(1, 32, 8).B });
+    m.optimizeParameters({ dropoutSeed: 1 });
+    expect(m.getCurrentVisuals().get('fake_B')!.shape).toEqual([1, 32, 32, 3]);
+  });
+
   it('computes preview visuals without changing any state', () => {
     const m = build({ model: 'pix2pix' });
     const G = m.networks.get('G')!;

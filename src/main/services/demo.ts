@@ -49,10 +49,6 @@ export class DemoService {
 
   constructor(private readonly options: DemoServiceOptions) {}
 
-  get copyDir(): string {
-    return this.options.copyDir;
-  }
-
   /**
    * Open the user's copy of the demo, copying the shipped one first when there is no copy
    * yet, when the copy is damaged (no readable manifest), or when `reset` asks for a fresh one.

@@ -16,9 +16,9 @@ import type { LrScheduler, SchedulerState } from './scheduler';
 
 /** Where a run stands, between two steps. */
 export interface RunPosition {
-  /** The epoch to run next or in progress (from epoch_count). */
+  /** The epoch in progress, or just finished (from epoch_count). */
   epoch: number;
-  /** The next batch of that epoch. */
+  /** The next batch of that epoch; the number of batches per epoch once it is finished. */
   nextBatch: number;
   /** The last epoch whose learning rate has been set (the scheduler steps once per epoch). */
   scheduledEpoch: number;

@@ -214,6 +214,9 @@ export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = 
   });
 
   const model = createModel(options);
+  let metrics: MetricsLog | null = null;
+  let previews: PreviewWriter | null = null;
+  try {
   const scheduler = new LrScheduler(options);
   let position: RunPosition = {
     epoch: options.epoch_count,
@@ -229,9 +232,10 @@ export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = 
   hooks.onModel?.(model);
   await writeFileAtomic(join(runDir, RUN_OPTIONS_FILE), `${JSON.stringify(options, null, 1)}\n`);
 
-  let metrics: MetricsLog | null = await MetricsLog.open(join(runDir, METRICS_FILE), checkpoint ? position.step : 0);
+  const log = await MetricsLog.open(join(runDir, METRICS_FILE), checkpoint ? position.step : 0);
+  metrics = log;
   const samples = await previewSamples(loader, dataset, 4);
-  const previews = samples
+  previews = samples
     ? await PreviewWriter.open(runDir, model, samples, deriveSeed(options.seed, 'preview'), checkpoint ? position.step : 0)
     : null;
   if (!samples) emit({ type: 'warning', message: 'no sample could be loaded for previews' });
@@ -281,8 +285,9 @@ export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = 
   let sessionSteps = 0;
   let stopped = false;
   let losses: Record<string, number> = {};
-  try {
-    epochs: for (; position.epoch <= lastEpoch; position = { ...position, epoch: position.epoch + 1, nextBatch: 0, epochIter: 0 }) {
+    // A checkpoint taken at the end of an epoch continues with the next one.
+    if (position.nextBatch >= perEpoch) position = { ...position, epoch: position.epoch + 1, nextBatch: 0, epochIter: 0 };
+    epochs: while (position.epoch <= lastEpoch) {
       const epochStart = performance.now();
       if (position.scheduledEpoch < position.epoch) {
         // train.py updates the learning rate at the beginning of every epoch.
@@ -295,13 +300,14 @@ export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = 
       try {
         for (;;) {
           await hooks.pausePoint?.();
+          const t0 = performance.now();
+          const next = await batches.next();
+          // The end of an epoch is handled (and saved when due) before a stop takes effect.
+          if (next.done) break;
           if (hooks.signal?.aborted) {
             stopped = true;
             break epochs;
           }
-          const t0 = performance.now();
-          const next = await batches.next();
-          if (next.done) break;
           const batch = next.value;
           const dataS = (performance.now() - t0) / 1000;
           const inputs = toModelInput(batch);
@@ -376,10 +382,10 @@ export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = 
       }
       emit({ type: 'epoch-end', epoch: position.epoch, seconds: (performance.now() - epochStart) / 1000 });
       await metrics.append({ type: 'event', event: 'epoch-end', step: position.step, epoch: position.epoch, time: new Date().toISOString() });
-      if (position.epoch % options.save_epoch_freq === 0) {
-        const after: RunPosition = { ...position, epoch: position.epoch + 1, nextBatch: 0, epochIter: 0 };
-        await save(['latest', `epoch_${position.epoch}`], after);
-      }
+      position = { ...position, nextBatch: perEpoch };
+      if (position.epoch % options.save_epoch_freq === 0) await save(['latest', `epoch_${position.epoch}`], position);
+      if (position.epoch === lastEpoch) break;
+      position = { ...position, epoch: position.epoch + 1, nextBatch: 0, epochIter: 0 };
     }
     // The final state (or, when stopped, where the run stopped) is always the latest.
     if (savedAtStep !== position.step) await save(['latest'], position);
@@ -388,14 +394,13 @@ export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = 
       runDir,
       status: stopped ? 'stopped' : 'completed',
       step: position.step,
-      epoch: Math.min(position.epoch, lastEpoch),
+      epoch: position.epoch,
       totalIters: position.totalIters,
       checkpoint: lastCheckpoint,
       losses,
     };
   } finally {
-    await metrics.close();
-    metrics = null;
+    await metrics?.close();
     previews?.dispose();
     model.dispose();
   }

@@ -40,7 +40,7 @@ export const TOURS: readonly Tour[] = [
   {
     id: 'train',
     title: 'Watch a short training run',
-    description: 'A tiny pix2pix run on the demo facades, ready to start: its loss curves and previews grow as it trains.',
+    description: 'A tiny pix2pix run on the demo facades starts at once: its loss curves and previews grow as it trains.',
     workspace: 'train',
   },
 ];
