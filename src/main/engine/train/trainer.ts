@@ -15,6 +15,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  baseDefaults,
   formatOptionIssues,
   resolveTrainOptions,
   resumableOverrides,
@@ -35,7 +36,6 @@ import { CHECKPOINTS_DIR, METRICS_FILE, RUN_OPTIONS_FILE, checkpointTag, runDirO
 import { deriveSeed } from './rng';
 import { captureRunState, restoreRunState, type RunMeta, type RunPosition } from './run-state';
 import { LrScheduler } from './scheduler';
-
 
 export interface StepReport {
   step: number;
@@ -141,8 +141,7 @@ export async function prepareRun(input: TrainOptionsInput): Promise<PreparedRun>
     }
     return { options, runDir, checkpoint: null };
   }
-  const name = input.name ?? 'experiment_name';
-  const runDir = join(input.checkpoints_dir ?? './checkpoints', name);
+  const runDir = runDirOf({ checkpoints_dir: input.checkpoints_dir ?? baseDefaults.checkpoints_dir, name: input.name ?? baseDefaults.name });
   const tag = checkpointTag(input.epoch ?? 'latest');
   const checkpoint = await readCheckpoint(join(runDir, CHECKPOINTS_DIR), tag);
   const saved = (checkpoint.manifest.meta as RunMeta).options;
@@ -194,109 +193,135 @@ const crossed = (before: number, after: number, every: number) => Math.floor(bef
 
 export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = {}): Promise<TrainResult> {
   const { options, runDir, checkpoint } = await prepareRun(input);
-  const emit = (e: TrainEvent) => hooks.onEvent?.(e);
-  const ckptRoot = join(runDir, CHECKPOINTS_DIR);
-  const backend = tf.getBackend();
   await mkdir(runDir, { recursive: true });
-
   const dataset = await createDataset(options);
-  for (const w of dataset.warnings) emit({ type: 'warning', message: w });
-  const loader = new DataLoader(dataset, {
-    batchSize: options.batch_size,
-    serialBatches: options.serial_batches,
-    maxDatasetSize: options.max_dataset_size,
-    seed: options.seed,
-    prefetchBatches: Math.max(1, Math.ceil(options.num_threads / options.batch_size)),
-    onBadSample: (bad) => {
-      emit({ type: 'bad-sample', path: bad.path, message: bad.message });
-      void metrics?.append({ type: 'event', event: 'bad-sample', step: position.step, time: new Date().toISOString(), path: bad.path, message: bad.message });
-    },
-  });
-
   const model = createModel(options);
-  let metrics: MetricsLog | null = null;
-  let previews: PreviewWriter | null = null;
+  const session = new TrainingSession(options, runDir, dataset, model, hooks);
   try {
-  const scheduler = new LrScheduler(options);
-  let position: RunPosition = {
-    epoch: options.epoch_count,
-    nextBatch: 0,
-    scheduledEpoch: options.epoch_count - 1,
-    step: 0,
-    totalIters: 0,
-    epochIter: 0,
-    elapsedS: 0,
-  };
-  if (checkpoint) position = restoreRunState(checkpoint, model, scheduler);
-  model.setLearningRate(scheduler.lr);
-  hooks.onModel?.(model);
-  await writeFileAtomic(join(runDir, RUN_OPTIONS_FILE), `${JSON.stringify(options, null, 1)}\n`);
+    return await session.run(checkpoint);
+  } finally {
+    await session.close();
+    model.dispose();
+  }
+}
 
-  const log = await MetricsLog.open(join(runDir, METRICS_FILE), checkpoint ? position.step : 0);
-  metrics = log;
-  const samples = await previewSamples(loader, dataset, 4);
-  previews = samples
-    ? await PreviewWriter.open(runDir, model, samples, deriveSeed(options.seed, 'preview'), checkpoint ? position.step : 0)
-    : null;
-  if (!samples) emit({ type: 'warning', message: 'no sample could be loaded for previews' });
+/** One sitting of a run: from a fresh start or a checkpoint to the end, a stop or a failure. */
+class TrainingSession {
+  private readonly loader: DataLoader;
+  private readonly scheduler: LrScheduler;
+  private readonly backend = tf.getBackend();
+  private readonly lastEpoch: number;
+  private metrics: MetricsLog | null = null;
+  private previews: PreviewWriter | null = null;
+  private position: RunPosition;
+  private lastCheckpoint: string | null = null;
+  private savedAtStep = -1;
 
-  let lastCheckpoint: string | null = checkpoint?.dir ?? null;
-  let savedAtStep = checkpoint ? position.step : -1;
-  const save = async (tags: string[], at: RunPosition) => {
-    // Never replace a good checkpoint with a diverged state (a NaN gradient can poison the
-    // weights while the step's losses were still finite).
-    const bad = nonFiniteNetworks(model);
-    if (bad.length) {
-      const reason = `the weights of ${bad.join(', ')} are no longer finite (training diverged; try a lower --lr)`;
-      await metrics?.append({ type: 'event', event: 'diverged', step: at.step, time: new Date().toISOString(), message: reason });
-      throw new TrainingDivergedError(reason, at.step, lastCheckpoint);
+  constructor(
+    private readonly options: TrainOptions,
+    private readonly runDir: string,
+    private readonly dataset: Dataset,
+    private readonly model: TranslationModel,
+    private readonly hooks: TrainHooks,
+  ) {
+    this.loader = new DataLoader(dataset, {
+      batchSize: options.batch_size,
+      serialBatches: options.serial_batches,
+      maxDatasetSize: options.max_dataset_size,
+      seed: options.seed,
+      prefetchBatches: Math.max(1, Math.ceil(options.num_threads / options.batch_size)),
+      onBadSample: (bad) => {
+        this.emit({ type: 'bad-sample', path: bad.path, message: bad.message });
+        void this.event('bad-sample', this.position.step, { path: bad.path, message: bad.message });
+      },
+    });
+    this.scheduler = new LrScheduler(options);
+    this.lastEpoch = options.n_epochs + options.n_epochs_decay;
+    this.position = {
+      epoch: options.epoch_count,
+      nextBatch: 0,
+      scheduledEpoch: options.epoch_count - 1,
+      step: 0,
+      totalIters: 0,
+      epochIter: 0,
+      elapsedS: 0,
+    };
+  }
+
+  private emit(e: TrainEvent): void {
+    this.hooks.onEvent?.(e);
+  }
+
+  private async event(event: string, step: number, fields: Record<string, unknown> = {}): Promise<void> {
+    await this.metrics?.append({ type: 'event', event, step, time: new Date().toISOString(), ...fields });
+  }
+
+  async run(checkpoint: LoadedCheckpoint | null): Promise<TrainResult> {
+    const { options, model, scheduler, runDir } = this;
+    for (const w of this.dataset.warnings) this.emit({ type: 'warning', message: w });
+    if (checkpoint) {
+      this.position = restoreRunState(checkpoint, model, scheduler);
+      this.lastCheckpoint = checkpoint.dir;
+      this.savedAtStep = this.position.step;
     }
-    const payload = captureRunState(model, scheduler, options, at, backend);
-    for (const tag of tags) {
-      lastCheckpoint = await writeCheckpoint(ckptRoot, tag, payload);
-      await metrics?.append({ type: 'event', event: 'checkpoint', tag, step: at.step, time: new Date().toISOString() });
-      emit({ type: 'checkpoint', tag, dir: lastCheckpoint, step: at.step });
-    }
-    savedAtStep = at.step;
-  };
+    model.setLearningRate(scheduler.lr);
+    this.hooks.onModel?.(model);
+    await writeFileAtomic(join(runDir, RUN_OPTIONS_FILE), `${JSON.stringify(options, null, 1)}\n`);
+    // Records and previews past the checkpoint describe steps that run again: dropped.
+    const keepThrough = checkpoint ? this.position.step : 0;
+    this.metrics = await MetricsLog.open(join(runDir, METRICS_FILE), keepThrough);
+    const samples = await previewSamples(this.loader, this.dataset, 4);
+    if (samples) this.previews = await PreviewWriter.open(runDir, model, samples, deriveSeed(options.seed, 'preview'), keepThrough);
+    else this.emit({ type: 'warning', message: 'no sample could be loaded for previews' });
 
-  const lastEpoch = options.n_epochs + options.n_epochs_decay;
-  const perEpoch = loader.batchesPerEpoch;
-  emit({
-    type: 'start',
-    runDir,
-    options,
-    ...(checkpoint ? { resumedFrom: checkpoint.dir } : {}),
-    datasetSize: loader.length,
-    batchesPerEpoch: perEpoch,
-    backend,
-  });
-  await metrics.append({
-    type: 'event',
-    event: checkpoint ? 'resume' : 'start',
-    step: position.step,
-    time: new Date().toISOString(),
-    epoch: position.epoch,
-    backend,
-    ...(checkpoint ? { checkpoint: checkpoint.dir } : {}),
-  });
+    const perEpoch = this.loader.batchesPerEpoch;
+    this.emit({
+      type: 'start',
+      runDir,
+      options,
+      ...(checkpoint ? { resumedFrom: checkpoint.dir } : {}),
+      datasetSize: this.loader.length,
+      batchesPerEpoch: perEpoch,
+      backend: this.backend,
+    });
+    await this.event(checkpoint ? 'resume' : 'start', this.position.step, {
+      epoch: this.position.epoch,
+      backend: this.backend,
+      ...(checkpoint ? { checkpoint: checkpoint.dir } : {}),
+    });
 
-  const sessionStart = performance.now();
-  let sessionSteps = 0;
-  let stopped = false;
-  let losses: Record<string, number> = {};
+    const stopped = await this.epochs(perEpoch);
+    // The final state (or, when stopped, where the run stopped) is always the latest.
+    if (this.savedAtStep !== this.position.step) await this.save(['latest']);
+    await this.event(stopped ? 'stopped' : 'completed', this.position.step);
+    return {
+      runDir,
+      status: stopped ? 'stopped' : 'completed',
+      step: this.position.step,
+      epoch: this.position.epoch,
+      totalIters: this.position.totalIters,
+      checkpoint: this.lastCheckpoint,
+      losses: model.getCurrentLosses(),
+    };
+  }
+
+  /** Runs the remaining epochs; true when stopped by the signal. */
+  private async epochs(perEpoch: number): Promise<boolean> {
+    const { options, model, scheduler, hooks } = this;
     // A checkpoint taken at the end of an epoch continues with the next one.
-    if (position.nextBatch >= perEpoch) position = { ...position, epoch: position.epoch + 1, nextBatch: 0, epochIter: 0 };
-    epochs: while (position.epoch <= lastEpoch) {
+    if (this.position.nextBatch >= perEpoch) this.advance();
+    const sessionStart = performance.now();
+    let sessionSteps = 0;
+    while (this.position.epoch <= this.lastEpoch) {
       const epochStart = performance.now();
-      if (position.scheduledEpoch < position.epoch) {
+      if (this.position.scheduledEpoch < this.position.epoch) {
         // train.py updates the learning rate at the beginning of every epoch.
         scheduler.step(model.metric);
         model.setLearningRate(scheduler.lr);
-        position = { ...position, scheduledEpoch: position.epoch };
-        emit({ type: 'epoch-start', epoch: position.epoch, lr: scheduler.lr });
+        this.position = { ...this.position, scheduledEpoch: this.position.epoch };
+        this.emit({ type: 'epoch-start', epoch: this.position.epoch, lr: scheduler.lr });
       }
-      const batches = loader.epoch(position.epoch, position.nextBatch);
+      const batches = this.loader.epoch(this.position.epoch, this.position.nextBatch);
       try {
         for (;;) {
           await hooks.pausePoint?.();
@@ -304,46 +329,29 @@ export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = 
           const next = await batches.next();
           // The end of an epoch is handled (and saved when due) before a stop takes effect.
           if (next.done) break;
-          if (hooks.signal?.aborted) {
-            stopped = true;
-            break epochs;
-          }
+          if (hooks.signal?.aborted) return true;
           const batch = next.value;
           const dataS = (performance.now() - t0) / 1000;
-          const inputs = toModelInput(batch);
-          const t1 = performance.now();
-          try {
-            model.setInput(inputs);
-            model.optimizeParameters({ dropoutSeed: deriveSeed(options.seed, 'dropout', position.step + 1) });
-          } catch (err) {
-            if (err instanceof NonFiniteLossError) {
-              await metrics.append({ type: 'event', event: 'diverged', step: position.step + 1, time: new Date().toISOString(), message: err.message });
-              throw new TrainingDivergedError(err.message, position.step + 1, lastCheckpoint);
-            }
-            throw err;
-          } finally {
-            inputs.A.dispose();
-            inputs.B.dispose();
-          }
-          const stepS = (performance.now() - t1) / 1000;
+          const stepS = await this.step(batch);
           const n = batch.A.shape[0];
-          const before = position.totalIters;
-          position = {
-            ...position,
+          const before = this.position.totalIters;
+          this.position = {
+            ...this.position,
             nextBatch: batch.batchIndex + 1,
-            step: position.step + 1,
-            totalIters: position.totalIters + n,
-            epochIter: position.epochIter + n,
-            elapsedS: position.elapsedS + dataS + stepS,
+            step: this.position.step + 1,
+            totalIters: before + n,
+            epochIter: this.position.epochIter + n,
+            elapsedS: this.position.elapsedS + dataS + stepS,
           };
           sessionSteps++;
-          losses = model.getCurrentLosses();
-          await metrics.append({
+          const losses = model.getCurrentLosses();
+          const at = this.position;
+          await this.metrics!.append({
             type: 'step',
-            step: position.step,
-            epoch: position.epoch,
-            epoch_iter: position.epochIter,
-            total_iters: position.totalIters,
+            step: at.step,
+            epoch: at.epoch,
+            epoch_iter: at.epochIter,
+            total_iters: at.totalIters,
             lr: scheduler.lr,
             losses,
             step_s: stepS,
@@ -351,15 +359,15 @@ export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = 
             time: new Date().toISOString(),
           });
           const itPerS = sessionSteps / ((performance.now() - sessionStart) / 1000);
-          const stepsLeft = perEpoch - position.nextBatch + perEpoch * (lastEpoch - position.epoch);
+          const stepsLeft = perEpoch - at.nextBatch + perEpoch * (this.lastEpoch - at.epoch);
           hooks.onStep?.({
-            step: position.step,
-            epoch: position.epoch,
-            lastEpoch,
+            step: at.step,
+            epoch: at.epoch,
+            lastEpoch: this.lastEpoch,
             batch: batch.batchIndex,
             batchesPerEpoch: perEpoch,
-            epochIter: position.epochIter,
-            totalIters: position.totalIters,
+            epochIter: at.epochIter,
+            totalIters: at.totalIters,
             lr: scheduler.lr,
             losses,
             stepS,
@@ -367,41 +375,75 @@ export async function runTraining(input: TrainOptionsInput, hooks: TrainHooks = 
             itPerS,
             etaS: stepsLeft / itPerS,
             stepsLeft,
-            print: crossed(before, position.totalIters, options.print_freq),
+            print: crossed(before, at.totalIters, options.print_freq),
           });
-          if (previews && crossed(before, position.totalIters, options.preview_freq)) {
-            const entry = await previews.write(model, { step: position.step, epoch: position.epoch, total_iters: position.totalIters });
-            emit({ type: 'preview', step: position.step, files: entry.files });
+          if (this.previews && crossed(before, at.totalIters, options.preview_freq)) {
+            const entry = await this.previews.write(model, { step: at.step, epoch: at.epoch, total_iters: at.totalIters });
+            this.emit({ type: 'preview', step: at.step, files: entry.files });
           }
-          if (crossed(before, position.totalIters, options.save_latest_freq)) {
-            await save([options.save_by_iter ? `iter_${position.totalIters}` : 'latest'], position);
+          if (crossed(before, at.totalIters, options.save_latest_freq)) {
+            await this.save([options.save_by_iter ? `iter_${at.totalIters}` : 'latest']);
           }
         }
       } finally {
         await batches.return(undefined);
       }
-      emit({ type: 'epoch-end', epoch: position.epoch, seconds: (performance.now() - epochStart) / 1000 });
-      await metrics.append({ type: 'event', event: 'epoch-end', step: position.step, epoch: position.epoch, time: new Date().toISOString() });
-      position = { ...position, nextBatch: perEpoch };
-      if (position.epoch % options.save_epoch_freq === 0) await save(['latest', `epoch_${position.epoch}`], position);
-      if (position.epoch === lastEpoch) break;
-      position = { ...position, epoch: position.epoch + 1, nextBatch: 0, epochIter: 0 };
+      this.emit({ type: 'epoch-end', epoch: this.position.epoch, seconds: (performance.now() - epochStart) / 1000 });
+      await this.event('epoch-end', this.position.step, { epoch: this.position.epoch });
+      this.position = { ...this.position, nextBatch: perEpoch };
+      if (this.position.epoch % options.save_epoch_freq === 0) await this.save(['latest', `epoch_${this.position.epoch}`]);
+      if (this.position.epoch === this.lastEpoch) break;
+      this.advance();
     }
-    // The final state (or, when stopped, where the run stopped) is always the latest.
-    if (savedAtStep !== position.step) await save(['latest'], position);
-    await metrics.append({ type: 'event', event: stopped ? 'stopped' : 'completed', step: position.step, time: new Date().toISOString() });
-    return {
-      runDir,
-      status: stopped ? 'stopped' : 'completed',
-      step: position.step,
-      epoch: position.epoch,
-      totalIters: position.totalIters,
-      checkpoint: lastCheckpoint,
-      losses,
-    };
-  } finally {
-    await metrics?.close();
-    previews?.dispose();
-    model.dispose();
+    return false;
+  }
+
+  private advance(): void {
+    this.position = { ...this.position, epoch: this.position.epoch + 1, nextBatch: 0, epochIter: 0 };
+  }
+
+  /** set_input → optimize_parameters on one batch; returns its seconds. */
+  private async step(batch: Batch): Promise<number> {
+    const inputs = toModelInput(batch);
+    const t1 = performance.now();
+    const step = this.position.step + 1;
+    try {
+      this.model.setInput(inputs);
+      this.model.optimizeParameters({ dropoutSeed: deriveSeed(this.options.seed, 'dropout', step) });
+    } catch (err) {
+      if (err instanceof NonFiniteLossError) {
+        await this.event('diverged', step, { message: err.message });
+        throw new TrainingDivergedError(err.message, step, this.lastCheckpoint);
+      }
+      throw err;
+    } finally {
+      inputs.A.dispose();
+      inputs.B.dispose();
+    }
+    return (performance.now() - t1) / 1000;
+  }
+
+  private async save(tags: string[]): Promise<void> {
+    const at = this.position;
+    // Never replace a good checkpoint with a diverged state (a NaN gradient can poison the
+    // weights while the step's losses were still finite).
+    const bad = nonFiniteNetworks(this.model);
+    if (bad.length) {
+      const reason = `the weights of ${bad.join(', ')} are no longer finite (training diverged; try a lower --lr)`;
+      await this.event('diverged', at.step, { message: reason });
+      throw new TrainingDivergedError(reason, at.step, this.lastCheckpoint);
+    }
+    const payload = captureRunState(this.model, this.scheduler, this.options, at, this.backend);
+    for (const tag of tags) {
+      this.lastCheckpoint = await writeCheckpoint(join(this.runDir, CHECKPOINTS_DIR), tag, payload);
+      await this.event('checkpoint', at.step, { tag });
+      this.emit({ type: 'checkpoint', tag, dir: this.lastCheckpoint, step: at.step });
+    }
+    this.savedAtStep = at.step;
+  }
+
+  async close(): Promise<void> {
+    await this.metrics?.close();
+    this.previews?.dispose();
   }
 }
