@@ -20,12 +20,11 @@ import {
   generatorSpec,
   inferArchitecture,
   walkLayers,
-  type DiscriminatorOptions,
-  type GeneratorOptions,
   type NetworkOptions,
 } from '../../src/main/engine/networks';
 import * as tf from '../../src/main/engine/tf';
 import { torchFixturesDir } from '../helpers/paths';
+import { optionsFromBuiltWith } from '../helpers/torch-fixtures';
 import { parityBackends, useBackend } from '../helpers/backend';
 
 interface CaseMeta {
@@ -33,43 +32,6 @@ interface CaseMeta {
   parameter_count: number;
   state_dict: { key: string; shape: number[]; dtype: string }[];
   files: Record<string, { file: string; shape: number[] }>;
-}
-
-/** Map the reference's `define_G` / `define_D` arguments (meta.json `built_with`) to our options. */
-function optionsFrom(caseName: string, b: Record<string, unknown>): NetworkOptions {
-  const known: Record<string, string[]> = {
-    'networks.define_G': ['function', 'input_nc', 'output_nc', 'ngf', 'netG', 'norm', 'use_dropout', 'init_type', 'init_gain'],
-    'networks.define_D': ['function', 'input_nc', 'ndf', 'netD', 'n_layers_D', 'norm', 'init_type', 'init_gain'],
-  };
-  const fn = String(b.function);
-  const keys = known[fn];
-  if (!keys) throw new Error(`${caseName}/meta.json: built_with.function '${fn}' is not one this suite knows (${Object.keys(known).join(', ')})`);
-  const extra = Object.keys(b).filter((k) => !keys.includes(k));
-  const absent = keys.filter((k) => !(k in b));
-  if (extra.length || absent.length) {
-    throw new Error(`${caseName}/meta.json: built_with has arguments the suite does not map (${extra.join(', ') || 'none'}) or lacks (${absent.join(', ') || 'none'})`);
-  }
-  if (fn === 'networks.define_G') {
-    return {
-      netG: b.netG as GeneratorOptions['netG'],
-      inputNc: b.input_nc as number,
-      outputNc: b.output_nc as number,
-      ngf: b.ngf as number,
-      norm: b.norm as GeneratorOptions['norm'],
-      useDropout: b.use_dropout as boolean,
-      initType: b.init_type as GeneratorOptions['initType'],
-      initGain: b.init_gain as number,
-    };
-  }
-  return {
-    netD: b.netD as DiscriminatorOptions['netD'],
-    inputNc: b.input_nc as number,
-    ndf: b.ndf as number,
-    nLayersD: b.n_layers_D as number,
-    norm: b.norm as DiscriminatorOptions['norm'],
-    initType: b.init_type as DiscriminatorOptions['initType'],
-    initGain: b.init_gain as number,
-  };
 }
 
 function specFor(o: NetworkOptions) {
@@ -131,7 +93,7 @@ for (const name of networkCases) {
         if (!existsSync(join(dir, f))) throw new Error(`${name}: network case without ${f}`);
       }
       meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as CaseMeta;
-      options = optionsFrom(name, meta.built_with);
+      options = optionsFromBuiltWith(name, meta.built_with);
       sd = await readPth(join(dir, 'weights.pth'));
       input = nchwToNhwc(await readNpy(join(dir, 'input.npy')));
       net = new Network(specFor(options), options);
