@@ -151,8 +151,8 @@ export function transformImage(
     let y: number;
     if (params) {
       [x, y] = params.cropPos;
-      // get_params drew the corner for the pair's nominal size; it always fits, except when
-      // the pair's halves differ, which the dataset rejects before this point.
+      // get_params drew the corner from A's size; B is as large (an aligned image's right
+      // half can be one column wider, paired images must match), so the clamp is a guard.
       x = Math.min(x, img.width - size);
       y = Math.min(y, img.height - size);
     } else {
