@@ -6,32 +6,17 @@
  * painted, a short training run whose curves gain points. Also: `atelier serve --demo`
  * lands on the demo with its tours, and the shipped demo is left as it was.
  */
-import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import type { Locator, Page } from '@playwright/test';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Locator } from '@playwright/test';
+import { fileHashes } from '../helpers/file-hashes';
 import { repoRoot } from '../helpers/paths';
+import { drag, pixel } from './canvas';
 import { expect, test } from './fixtures';
 import { startStudio } from './studio';
 import { callApi } from './ws-client';
 
 const SHIPPED = join(repoRoot, 'resources', 'demo');
-
-/** Screen position of the centre of image pixel (px, py) in a canvas pane. */
-async function pixel(pane: Locator, px: number, py: number): Promise<{ x: number; y: number }> {
-  const box = (await pane.boundingBox())!;
-  const [scale, x, y] = (await pane.getAttribute('data-view'))!.split(' ').map(Number) as [number, number, number];
-  return { x: box.x + x + (px + 0.5) * scale, y: box.y + y + (py + 0.5) * scale };
-}
-
-async function drag(page: Page, pane: Locator, from: [number, number], to: [number, number], steps = 16) {
-  const a = await pixel(pane, ...from);
-  const b = await pixel(pane, ...to);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move(b.x, b.y, { steps });
-  await page.mouse.up();
-}
 
 /**
  * The RGB of image pixels as a pane's layer shows them: `layer` 0 holds the photo, 1 the
@@ -69,27 +54,13 @@ async function layerHash(pane: Locator, layer: number): Promise<string> {
 
 const distance = (a: readonly number[], b: readonly number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
 
-/** Every file under `dir` with its content hash. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else out[relative(dir, p)] = createHash('sha256').update(await readFile(p)).digest('hex');
-    }
-  };
-  await walk(dir);
-  return out;
-}
-
 // Close the page before the server stops: a page left open would log its reconnect attempts.
 test.afterEach(async ({ page }) => {
   await page.close();
 });
 
 test('paint tour: a label map from the demo answers live, and again after a stroke', async ({ page, studio, scratch }) => {
-  const shippedBefore = await snapshot(SHIPPED);
+  const shippedBefore = await fileHashes(SHIPPED);
   await page.goto(studio.url);
   await page.getByRole('button', { name: /Paint a label map, watch the model answer/ }).click();
 
@@ -117,7 +88,7 @@ test('paint tour: a label map from the demo answers live, and again after a stro
 
   // The user's copy was made in their data folder; the shipped demo is as it was.
   expect((await stat(join(scratch.home, 'demo', 'atelier.json'))).isFile()).toBe(true);
-  expect(await snapshot(SHIPPED)).toEqual(shippedBefore);
+  expect(await fileHashes(SHIPPED)).toEqual(shippedBefore);
 });
 
 test('mask tour: a day photo turns to dusk only where the mask is painted', async ({ page, studio }) => {

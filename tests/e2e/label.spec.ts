@@ -6,7 +6,6 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Locator, Page } from '@playwright/test';
 import sharp from 'sharp';
 import { createDataset } from '../../src/main/engine/data/datasets';
 import { Rng } from '../../src/main/engine/train/rng';
@@ -15,6 +14,7 @@ import { LabelMap } from '../../src/renderer/src/canvas/label-map';
 import type { DatasetView } from '../../src/shared/api/dataset';
 import { FACADES_PALETTE, hexToRgb } from '../../src/shared/palettes';
 import { sharedData } from '../helpers/paths';
+import { drag, pixel } from './canvas';
 import { expect, test } from './fixtures';
 import { callApi } from './ws-client';
 
@@ -22,23 +22,6 @@ const BACKGROUND = 0;
 const WALL = 1;
 const DOOR = 2;
 const WINDOW = 3;
-
-/** Screen position of the centre of image pixel (px, py) in a canvas pane. */
-async function pixel(pane: Locator, px: number, py: number): Promise<{ x: number; y: number }> {
-  const box = (await pane.boundingBox())!;
-  const [scale, x, y] = (await pane.getAttribute('data-view'))!.split(' ').map(Number) as [number, number, number];
-  return { x: box.x + x + (px + 0.5) * scale, y: box.y + y + (py + 0.5) * scale };
-}
-
-/** A mouse drag through image pixels, in small steps as a hand would move. */
-async function drag(page: Page, pane: Locator, from: [number, number], to: [number, number], steps = 12) {
-  const a = await pixel(pane, ...from);
-  const b = await pixel(pane, ...to);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move(b.x, b.y, { steps });
-  await page.mouse.up();
-}
 
 test('paints a label map with the mouse and saves exact class colours', async ({ page, studio, scratch }) => {
   const dir = join(scratch.projects, 'labels');
@@ -69,7 +52,7 @@ test('paints a label map with the mouse and saves exact class colours', async ({
   for (let i = 0; i < 3; i++) await page.keyboard.press('[');
   await expect(page.getByLabel('Brush size in pixels')).toHaveValue('5');
   await page.keyboard.press('2');
-  await drag(page, pane, [40, 40], [200, 40]);
+  await drag(page, pane, [40, 40], [200, 40], 12);
   await expect(page.getByRole('status', { name: 'Save status' })).toContainText(/Unsaved|Saving|Saved/);
 
   // Undo and redo it.
@@ -89,12 +72,12 @@ test('paints a label map with the mouse and saves exact class colours', async ({
   await page.keyboard.press('e');
   await page.keyboard.press('[');
   await page.keyboard.press('[');
-  await drag(page, pane, [100, 40], [120, 40]);
+  await drag(page, pane, [100, 40], [120, 40], 12);
 
   // A stroke that is undone must not be saved.
   await page.keyboard.press('b');
   await page.keyboard.press('5');
-  await drag(page, pane, [20, 200], [60, 200]);
+  await drag(page, pane, [20, 200], [60, 200], 12);
   await page.keyboard.press('Control+z');
 
   await page.keyboard.press('Control+s');

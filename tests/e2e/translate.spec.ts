@@ -11,7 +11,6 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Locator, Page } from '@playwright/test';
 import sharp from 'sharp';
 import { saveModel } from '../../src/main/engine/io/model-file';
 import type { StateDict } from '../../src/main/engine/io/tensor-data';
@@ -22,6 +21,7 @@ import { stateEntries } from '../../src/main/engine/networks/spec';
 import { paintSegment } from '../../src/renderer/src/canvas/label-ops';
 import { LabelMap } from '../../src/renderer/src/canvas/label-map';
 import { sharedData } from '../helpers/paths';
+import { drag, pixel } from './canvas';
 import { expect, test } from './fixtures';
 import { callApi } from './ws-client';
 
@@ -61,22 +61,6 @@ async function projectWithModel(studio: Parameters<typeof callApi>[0], dir: stri
     origin: 'saved',
     generators: { AtoB: { options: generator, stateDict: randomGenerator(1) }, BtoA: { options: generator, stateDict: randomGenerator(2) } },
   });
-}
-
-/** Screen position of the centre of image pixel (px, py) in a canvas pane. */
-async function pixel(pane: Locator, px: number, py: number): Promise<{ x: number; y: number }> {
-  const box = (await pane.boundingBox())!;
-  const [scale, x, y] = (await pane.getAttribute('data-view'))!.split(' ').map(Number) as [number, number, number];
-  return { x: box.x + x + (px + 0.5) * scale, y: box.y + y + (py + 0.5) * scale };
-}
-
-async function drag(page: Page, pane: Locator, from: [number, number], to: [number, number], steps = 16) {
-  const a = await pixel(pane, ...from);
-  const b = await pixel(pane, ...to);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move(b.x, b.y, { steps });
-  await page.mouse.up();
 }
 
 async function rgb(path: string): Promise<Buffer> {

@@ -3,15 +3,15 @@
  * shipped, read-only demo, which stays as it was; a damaged copy or a reset never deletes
  * what the user had.
  */
-import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/main/services/api-error';
 import { demoCopyDir, DemoService, shippedDemoDir } from '../../src/main/services/demo';
 import { ProjectService } from '../../src/main/services/projects';
 import { RecentProjects } from '../../src/main/services/recent-projects';
+import { fileHashes } from '../helpers/file-hashes';
 
 let root: string;
 let shipped: string;
@@ -31,20 +31,6 @@ async function makeShipped(dir: string): Promise<void> {
     JSON.stringify({ name: 'facades-pix2pix', model: 'pix2pix', dataroot: 'data/facades', checkpoints_dir: 'runs', ngf: 16 }),
   );
   await writeFile(join(dir, 'runs', 'facades-pix2pix', 'metrics.jsonl'), '{"step":1,"epoch":1,"G_GAN":0.7}\n');
-}
-
-/** Every file under `dir` with its content hash: the shipped demo must not change. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else out[relative(dir, p)] = createHash('sha256').update(await readFile(p)).digest('hex');
-    }
-  };
-  await walk(dir);
-  return out;
 }
 
 function demoService(overrides: Partial<ConstructorParameters<typeof DemoService>[0]> = {}): DemoService {
@@ -73,7 +59,7 @@ afterEach(async () => {
 
 describe('opening the demo', () => {
   it('copies the shipped demo to the user data folder on first use and opens the copy, leaving the shipped one as it was', async () => {
-    const before = await snapshot(shipped);
+    const before = await fileHashes(shipped);
     const demo = demoService();
     const opened = await demo.open();
     const copy = join(configDir, 'demo');
@@ -84,7 +70,7 @@ describe('opening the demo', () => {
     expect(await readFile(join(copy, 'data', 'facades', 'train', 'A', 'facade_000.jpg'), 'utf8')).toBe('not really a jpeg');
     // Every project folder exists, even those git cannot ship empty.
     for (const folder of ['dataset', 'labels', 'runs', 'models', 'exports']) expect((await stat(join(copy, folder))).isDirectory()).toBe(true);
-    expect(await snapshot(shipped)).toEqual(before);
+    expect(await fileHashes(shipped)).toEqual(before);
     // No staging folder is left beside the copy.
     expect((await readdir(configDir)).filter((n) => n.startsWith('.demo-'))).toEqual([]);
     // It is now a recent project like any other.

@@ -6,24 +6,16 @@ import { readModelManifest, saveModel } from '../../src/main/engine/io/model-fil
 import { writePth } from '../../src/main/engine/io/pth';
 import { inspectPth } from '../../src/main/engine/jobs/translate-inspect';
 import { GeneratorCache } from '../../src/main/engine/jobs/translate-model';
-import { defineD, defineG, type GeneratorOptions } from '../../src/main/engine/networks';
-import { writeCheckpoint } from '../../src/main/engine/train/checkpoint';
+import { defineD, defineG } from '../../src/main/engine/networks';
 import * as tf from '../../src/main/engine/tf';
 import { ModelLibrary, readRunSummary, slug } from '../../src/main/services/models';
 import { resolveTrainOptions } from '../../src/shared/train-options';
 import { runDirections } from '../../src/shared/api/translate';
 import { generatorDirections, networkPlans } from '../../src/main/engine/models/architecture';
+import { smallDiscriminator, smallGenerator } from '../helpers/network-options';
+import { saveRunGenerator, startPix2pixRun } from '../helpers/train-run';
 
-const g: GeneratorOptions = {
-  netG: 'resnet_2blocks',
-  inputNc: 3,
-  outputNc: 3,
-  ngf: 4,
-  norm: 'instance',
-  useDropout: false,
-  initType: 'normal',
-  initGain: 0.02,
-};
+const g = smallGenerator({ netG: 'resnet_2blocks', norm: 'instance' });
 
 describe('model library', () => {
   let root: string;
@@ -107,7 +99,7 @@ describe('model library', () => {
   });
 
   it('refuses to import a discriminator or a file that is no checkpoint', async () => {
-    const d = defineD({ netD: 'basic', inputNc: 6, ndf: 4, nLayersD: 3, norm: 'batch', initType: 'normal', initGain: 0.02 }, { seed: 3 });
+    const d = defineD(smallDiscriminator({ inputNc: 6 }), { seed: 3 });
     const pth = join(outside, 'latest_net_D.pth');
     await writePth(pth, d.stateDict());
     d.dispose();
@@ -123,28 +115,12 @@ describe('model library', () => {
   });
 
   it('lists a training run by its latest checkpoint, with the project domains', async () => {
-    const runDir = join(root, 'runs', 'facades_pix2pix');
-    const options = resolveTrainOptions({
-      dataroot: '/data/facades',
-      name: 'facades_pix2pix',
-      checkpoints_dir: join(root, 'runs'),
-      model: 'pix2pix',
-      direction: 'BtoA',
-      netG: 'resnet_2blocks',
-      ngf: 4,
-      norm: 'instance',
-      no_dropout: true,
-      seed: 1,
-    });
-    await mkdir(runDir, { recursive: true });
-    await writeFile(join(runDir, 'options.json'), JSON.stringify(options));
+    const { dir: runDir, options } = await startPix2pixRun(join(root, 'runs'), 'facades_pix2pix');
     // Started, nothing saved yet: not translatable, not listed.
     expect((await library.list()).models.some((m) => m.origin === 'run')).toBe(false);
 
     const net = defineG(g, { seed: 5 });
-    // What the trainer records with every checkpoint (engine/train/run-state.ts), as far as loading needs it.
-    const meta = (sequence: number) => ({ sequence, kind: 'training-run', model: 'pix2pix', options, position: { step: sequence, epoch: 1 } });
-    await writeCheckpoint(join(runDir, 'checkpoints'), 'latest', { meta: meta(10), tensors: new Map([['net_G', net.stateDict()]]) });
+    await saveRunGenerator(runDir, options, net.stateDict(), 10);
     const run = (await library.list()).models.find((m) => m.origin === 'run')!;
     expect(run).toMatchObject({ id: 'runs/facades_pix2pix', kind: 'pix2pix', domains: { A: 'facade', B: 'labels' } });
     // pix2pix trained --direction BtoA maps the dataset's B side (labels) to its A side.
@@ -159,7 +135,7 @@ describe('model library', () => {
     tf.dispose([x, y0, y1]);
     await expect(cache.get({ type: 'run', dir: runDir }, 'AtoB')).rejects.toThrow(/no AtoB generator/);
     // A newer checkpoint replaces the cached network.
-    await writeCheckpoint(join(runDir, 'checkpoints'), 'latest', { meta: meta(20), tensors: new Map([['net_G', net.stateDict()]]) });
+    await saveRunGenerator(runDir, options, net.stateDict(), 20);
     expect((await cache.get({ type: 'run', dir: runDir }, 'BtoA')).cached).toBe(false);
     net.dispose();
     cache.clear();

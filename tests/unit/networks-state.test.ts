@@ -16,28 +16,7 @@ import {
   type GeneratorOptions,
 } from '../../src/main/engine/networks';
 import * as tf from '../../src/main/engine/tf';
-
-const G = (o: Partial<GeneratorOptions>): GeneratorOptions => ({
-  netG: 'resnet_1blocks',
-  inputNc: 3,
-  outputNc: 3,
-  ngf: 4,
-  norm: 'batch',
-  useDropout: false,
-  initType: 'normal',
-  initGain: 0.02,
-  ...o,
-});
-const D = (o: Partial<DiscriminatorOptions>): DiscriminatorOptions => ({
-  netD: 'basic',
-  inputNc: 3,
-  ndf: 4,
-  nLayersD: 3,
-  norm: 'batch',
-  initType: 'normal',
-  initGain: 0.02,
-  ...o,
-});
+import { smallDiscriminator as D, smallGenerator as G } from '../helpers/network-options';
 
 const f32 = (t: TensorData) => t.data as Float32Array;
 const stats = (a: Float32Array) => {

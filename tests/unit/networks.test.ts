@@ -17,28 +17,10 @@ import {
 } from '../../src/main/engine/networks';
 import * as tf from '../../src/main/engine/tf';
 import { useBackend } from '../helpers/backend';
+import { smallDiscriminator, smallGenerator } from '../helpers/network-options';
 
-const G = (o: Partial<GeneratorOptions>): GeneratorOptions => ({
-  netG: 'unet_256',
-  inputNc: 3,
-  outputNc: 3,
-  ngf: 4,
-  norm: 'batch',
-  useDropout: false,
-  initType: 'normal',
-  initGain: 0.02,
-  ...o,
-});
-const D = (o: Partial<DiscriminatorOptions>): DiscriminatorOptions => ({
-  netD: 'basic',
-  inputNc: 3,
-  ndf: 4,
-  nLayersD: 3,
-  norm: 'batch',
-  initType: 'normal',
-  initGain: 0.02,
-  ...o,
-});
+const G = (o: Partial<GeneratorOptions>) => smallGenerator({ netG: 'unet_256', ...o });
+const D = smallDiscriminator;
 
 const keysOf = (o: GeneratorOptions | DiscriminatorOptions) =>
   new Map(stateEntries('netG' in o ? generatorSpec(o) : discriminatorSpec(o)).map((e) => [e.key, [...e.shape]]));

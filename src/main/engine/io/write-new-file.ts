@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { access, link, mkdir, open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { access, link, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fsyncDir, writeTempBeside } from '../../util/atomic-write';
 
 export class FileExistsError extends Error {
   override name = 'FileExistsError';
@@ -17,17 +17,8 @@ export class FileExistsError extends Error {
  * file system has no hard links, an existence check and a rename stand in.
  */
 export async function writeNewFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx');
+  const tmp = await writeTempBeside(path, data);
   try {
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
     try {
       await link(tmp, path);
     } catch (err) {
@@ -40,7 +31,7 @@ export async function writeNewFileAtomic(path: string, data: Uint8Array): Promis
   } finally {
     await unlink(tmp).catch(() => undefined);
   }
-  await fsyncDir(dir);
+  await fsyncDir(dirname(path));
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -49,18 +40,5 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Directories cannot be fsynced everywhere (Windows); durability of the link is best effort.
   }
 }

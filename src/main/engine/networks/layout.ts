@@ -20,31 +20,28 @@ function isKernel(entry: Pick<StateEntry, 'layer' | 'role'>): boolean {
 
 /** PyTorch `[a, b, kH, kW]` → TF.js `[kH, kW, b, a]`; other entries are copied. */
 export function toTfLayout(entry: Pick<StateEntry, 'shape' | 'layer' | 'role'>, data: Float32Array): Float32Array {
-  if (!isKernel(entry)) return Float32Array.from(data);
-  const [a, b, kh, kw] = entry.shape;
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < a; i++) {
-    for (let j = 0; j < b; j++) {
-      for (let y = 0; y < kh; y++) {
-        for (let x = 0; x < kw; x++) {
-          out[((y * kw + x) * b + j) * a + i] = data[((i * b + j) * kh + y) * kw + x];
-        }
-      }
-    }
-  }
-  return out;
+  return permuteKernel(entry, data, 'toTf');
 }
 
 /** TF.js `[kH, kW, b, a]` → PyTorch `[a, b, kH, kW]`; other entries are copied. */
 export function toTorchLayout(entry: Pick<StateEntry, 'shape' | 'layer' | 'role'>, data: Float32Array): Float32Array {
+  return permuteKernel(entry, data, 'toTorch');
+}
+
+/** One loop for both directions, so that they stay exact inverses of each other. */
+function permuteKernel(entry: Pick<StateEntry, 'shape' | 'layer' | 'role'>, data: Float32Array, to: 'toTf' | 'toTorch'): Float32Array {
   if (!isKernel(entry)) return Float32Array.from(data);
   const [a, b, kh, kw] = entry.shape;
   const out = new Float32Array(data.length);
+  const toTf = to === 'toTf';
   for (let i = 0; i < a; i++) {
     for (let j = 0; j < b; j++) {
       for (let y = 0; y < kh; y++) {
         for (let x = 0; x < kw; x++) {
-          out[((i * b + j) * kh + y) * kw + x] = data[((y * kw + x) * b + j) * a + i];
+          const torch = ((i * b + j) * kh + y) * kw + x;
+          const tf = ((y * kw + x) * b + j) * a + i;
+          if (toTf) out[tf] = data[torch];
+          else out[torch] = data[tf];
         }
       }
     }

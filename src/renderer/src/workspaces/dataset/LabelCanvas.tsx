@@ -6,22 +6,15 @@
  * drawn without smoothing, so zoomed-in pixels stay square and classes stay exact.
  */
 import type Konva from 'konva';
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { Circle, Image as KImage, Layer, Line, Rect, Stage } from 'react-konva';
+import { attachPaneInput, brushOutlineAt, drawPerFrame, paneCursor, useEditor, usePaneSize, useToolView } from '../../canvas/editor-pane';
 import type { LabelEditor } from '../../canvas/label-editor';
 import { OverlaySurface } from '../../canvas/overlay-surface';
-import { snapBrushCenter, type Point } from '../../canvas/raster';
-import { wheelZoomFactor } from '../../canvas/viewport';
+import type { Point } from '../../canvas/raster';
 import type { DisplayOptions } from './controller';
 
-/** Subscribe a component to one slice of the editor (re-renders when the slice changes). */
-export function useEditor<T>(editor: LabelEditor, select: (e: LabelEditor) => T): T {
-  return useSyncExternalStore(
-    (l) => editor.subscribe(l),
-    () => select(editor),
-    () => select(editor),
-  );
-}
+export { useEditor };
 
 /** Per-frame main-thread work (input handling + drawing), as User Timing entries. */
 export const FRAME_MEASURE = 'atelier:label-frame';
@@ -50,14 +43,11 @@ export function LabelCanvas({ editor, photo, display }: { editor: LabelEditor; p
   useEffect(() => surface.setPalette(palette), [surface, palette]);
 
   const panes = useRef(new Set<PaneHandle>());
-  const frame = useRef<number | null>(null);
   const inputMs = useRef(0);
   const drawRef = useRef<() => void>(() => undefined);
 
-  // One draw per animation frame, however many pointer events arrived.
   useEffect(() => {
-    const draw = () => {
-      frame.current = null;
+    const frames = drawPerFrame(editor, () => {
       const t0 = performance.now();
       surface.update();
       for (const p of panes.current) {
@@ -73,18 +63,9 @@ export function LabelCanvas({ editor, photo, display }: { editor: LabelEditor; p
       } catch {
         /* User Timing is a diagnostic; never let it break drawing */
       }
-    };
-    const schedule = () => {
-      if (frame.current === null) frame.current = requestAnimationFrame(draw);
-    };
-    drawRef.current = schedule;
-    schedule();
-    const off = editor.subscribe(schedule);
-    return () => {
-      off();
-      if (frame.current !== null) cancelAnimationFrame(frame.current);
-      frame.current = null;
-    };
+    });
+    drawRef.current = frames.request;
+    return frames.stop;
   }, [editor, surface]);
 
   const timed = useMemo(
@@ -119,9 +100,8 @@ function PaneView({ editor, photo, surface, showPhoto, showLabels, opacity, labe
   const preview = useRef<Konva.Layer>(null);
   const roundCursor = useRef<Konva.Circle>(null);
   const squareCursor = useRef<Konva.Rect>(null);
-  const [size, setSize] = useState({ width: 0, height: 0 });
   const view = useEditor(editor, (e) => e.view);
-  const toolState = useEditor(editor, (e) => `${e.toolId}:${e.tool.state}:${e.isPanning}`);
+  const toolView = useToolView(editor);
   // Serialised: the snapshot must be a stable value between changes.
   const previewJson = useEditor(editor, (e) => JSON.stringify(e.tool.preview()));
   const previewShape = useMemo(() => JSON.parse(previewJson) as ReturnType<LabelEditor['tool']['preview']>, [previewJson]);
@@ -142,64 +122,23 @@ function PaneView({ editor, photo, surface, showPhoto, showLabels, opacity, labe
   });
 
   // Track the pane's size; the first time it is known, fit the image.
-  useEffect(() => {
-    const el = host.current!;
-    const ro = new ResizeObserver(() => {
-      const r = el.getBoundingClientRect();
-      const next = { width: Math.floor(r.width), height: Math.floor(r.height) };
-      setSize((s) => (s.width === next.width && s.height === next.height ? s : next));
-      if (next.width > 0 && next.height > 0) {
-        editor.setViewSize(next);
-        if (!fitted.current) {
-          fitted.current = true;
-          editor.fit();
-        }
+  const size = usePaneSize(
+    host,
+    (next) => {
+      editor.setViewSize(next);
+      if (!fitted.current) {
+        fitted.current = true;
+        editor.fit();
       }
-    });
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, [editor]);
+    },
+    [editor],
+  );
 
-  // Pointer, wheel and keys. Native listeners: pointer capture, coalesced events and a
-  // non-passive wheel are not all available through React's synthetic events.
   useEffect(() => {
-    const el = host.current!;
-    const local = (e: { clientX: number; clientY: number }) => {
-      const r = el.getBoundingClientRect();
-      return { x: e.clientX - r.left, y: e.clientY - r.top };
-    };
-    const mods = (e: PointerEvent | MouseEvent) => ({ shiftKey: e.shiftKey, altKey: e.altKey, button: e.button });
-    const onDown = (e: PointerEvent) => {
-      if (e.button === 2) return;
-      e.preventDefault();
-      el.focus({ preventScroll: true });
-      el.setPointerCapture(e.pointerId);
-      timed(() => editor.pointerDown(local(e), mods(e)));
-    };
-    const onMove = (e: PointerEvent) => {
-      const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
-      timed(() => {
-        for (const c of events.length ? events : [e]) editor.pointerMove(local(c), mods(e));
-      });
-      moveCursor(local(e));
-    };
-    const onUp = (e: PointerEvent) => {
-      if (el.hasPointerCapture(e.pointerId)) el.releasePointerCapture(e.pointerId);
-      timed(() => editor.pointerUp(local(e), mods(e)));
-    };
-    const onLeave = () => moveCursor(null);
-    const onDbl = (e: MouseEvent) => editor.doubleClick(local(e), mods(e));
-    const onWheel = (e: WheelEvent) => {
-      e.preventDefault();
-      if (e.ctrlKey || e.metaKey || !e.shiftKey) editor.zoomAt(local(e), wheelZoomFactor(e.deltaY, e.deltaMode));
-      else editor.panBy(-e.deltaY, 0);
-    };
     // The brush outline follows the pointer without a React render: move the Konva node
     // and let the next frame draw it.
-    const moveCursor = (p: Point | null) => {
-      const v = editor.view;
-      const paints = (editor.toolId === 'brush' || editor.toolId === 'eraser') && !editor.isPanning;
-      const c = p && paints ? snapBrushCenter({ x: (p.x - v.x) / v.scale, y: (p.y - v.y) / v.scale }, editor.brushSize) : null;
+    const moveOutline = (p: Point | null) => {
+      const c = brushOutlineAt(editor, p);
       const half = editor.brushSize / 2;
       roundCursor.current?.setAttrs({ visible: !!c && editor.brushTip === 'round', x: c?.x ?? 0, y: c?.y ?? 0, radius: half });
       squareCursor.current?.setAttrs({
@@ -211,32 +150,11 @@ function PaneView({ editor, photo, surface, showPhoto, showLabels, opacity, labe
       });
       requestDraw();
     };
-    el.addEventListener('pointerdown', onDown);
-    el.addEventListener('pointermove', onMove);
-    el.addEventListener('pointerup', onUp);
-    el.addEventListener('pointercancel', onUp);
-    el.addEventListener('pointerleave', onLeave);
-    el.addEventListener('dblclick', onDbl);
-    el.addEventListener('wheel', onWheel, { passive: false });
-    const noMenu = (e: Event) => e.preventDefault();
-    el.addEventListener('contextmenu', noMenu);
-    return () => {
-      el.removeEventListener('pointerdown', onDown);
-      el.removeEventListener('pointermove', onMove);
-      el.removeEventListener('pointerup', onUp);
-      el.removeEventListener('pointercancel', onUp);
-      el.removeEventListener('pointerleave', onLeave);
-      el.removeEventListener('dblclick', onDbl);
-      el.removeEventListener('wheel', onWheel);
-      el.removeEventListener('contextmenu', noMenu);
-    };
+    return attachPaneInput(host.current!, editor, { moveOutline, timed, doubleClick: true });
   }, [editor, timed, requestDraw]);
 
-  const [tool, state, panning] = toolState.split(':');
   const [brushSize] = brush.split(':');
   const px = 1 / view.scale;
-  const paints = (tool === 'brush' || tool === 'eraser') && panning !== 'true';
-  const cursorStyle = panning === 'true' || tool === 'pan' ? (state === 'panning' ? 'grabbing' : 'grab') : paints ? 'none' : 'crosshair';
 
   return (
     <div
@@ -245,10 +163,10 @@ function PaneView({ editor, photo, surface, showPhoto, showLabels, opacity, labe
       role="img"
       aria-label={label}
       tabIndex={0}
-      data-tool={tool}
-      data-tool-state={state}
+      data-tool={toolView.tool}
+      data-tool-state={toolView.state}
       data-view={`${view.scale} ${view.x} ${view.y}`}
-      style={{ cursor: cursorStyle }}
+      style={{ cursor: paneCursor(toolView) }}
     >
       {size.width > 0 && (
         <Stage width={size.width} height={size.height} listening={false}>

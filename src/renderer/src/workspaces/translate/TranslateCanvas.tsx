@@ -9,23 +9,15 @@
  * re-coloured in its dirty tiles.
  */
 import type Konva from 'konva';
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Circle, Group, Image as KImage, Layer, Rect, Stage } from 'react-konva';
+import { attachPaneInput, brushOutlineAt, drawPerFrame, paneCursor, useEditor, usePaneSize, useToolView } from '../../canvas/editor-pane';
 import type { LabelEditor } from '../../canvas/label-editor';
 import { OverlaySurface } from '../../canvas/overlay-surface';
-import { snapBrushCenter, type Point } from '../../canvas/raster';
-import { wheelZoomFactor } from '../../canvas/viewport';
+import type { Point } from '../../canvas/raster';
 import { useStore } from '../../state/store';
 import type { ShownResult, Source, TranslateController } from './controller';
 import { maskSurface } from './mask-surface';
-
-function useEditor<T>(editor: LabelEditor, select: (e: LabelEditor) => T): T {
-  return useSyncExternalStore(
-    (l) => editor.subscribe(l),
-    () => select(editor),
-    () => select(editor),
-  );
-}
 
 /** An <img> for a URL, once loaded (null meanwhile or on error). */
 function useImage(url: string | null): HTMLImageElement | null {
@@ -75,21 +67,10 @@ export function TranslateCanvas({ controller }: { controller: TranslateControlle
   const frames = useRef(new Set<() => void>());
   useEffect(() => {
     if (!editor || !surface) return;
-    let frame: number | null = null;
-    const draw = () => {
-      frame = null;
+    return drawPerFrame(editor, () => {
       surface.update();
       for (const f of frames.current) f();
-    };
-    const schedule = () => {
-      if (frame === null) frame = requestAnimationFrame(draw);
-    };
-    schedule();
-    const off = editor.subscribe(schedule);
-    return () => {
-      off();
-      if (frame !== null) cancelAnimationFrame(frame);
-    };
+    }).stop;
   }, [editor, surface]);
 
   if (!source || !editor || !surface) return null;
@@ -118,9 +99,8 @@ function Pane({ kind, editor, source, photo, surface, result, showMask, slider, 
   const overlay = useRef<Konva.Layer>(null);
   const cursorLayer = useRef<Konva.Layer>(null);
   const cursor = useRef<Konva.Circle>(null);
-  const [size, setSize] = useState({ width: 0, height: 0 });
   const view = useEditor(editor, (e) => e.view);
-  const toolState = useEditor(editor, (e) => `${e.toolId}:${e.tool.state}:${e.isPanning}`);
+  const toolView = useToolView(editor);
   const paints = kind !== 'result';
 
   useEffect(() => {
@@ -135,84 +115,30 @@ function Pane({ kind, editor, source, photo, surface, result, showMask, slider, 
   }, [frames]);
 
   // Size: the first pane to know its size fits the image; both panes share the view.
-  useEffect(() => {
-    const el = host.current!;
-    const ro = new ResizeObserver(() => {
-      const r = el.getBoundingClientRect();
-      const next = { width: Math.floor(r.width), height: Math.floor(r.height) };
-      setSize((s) => (s.width === next.width && s.height === next.height ? s : next));
-      if (next.width > 0 && next.height > 0 && kind !== 'result') {
-        const resized = editor.viewSize.width !== next.width || editor.viewSize.height !== next.height;
-        editor.setViewSize(next);
-        // Fit a new image, and refit when the layout changes the pane's size.
-        if (!fitted.has(editor) || resized) editor.fit();
-        fitted.add(editor);
-      }
-    });
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, [editor, kind]);
+  const size = usePaneSize(
+    host,
+    (next) => {
+      if (kind === 'result') return;
+      const resized = editor.viewSize.width !== next.width || editor.viewSize.height !== next.height;
+      editor.setViewSize(next);
+      // Fit a new image, and refit when the layout changes the pane's size.
+      if (!fitted.has(editor) || resized) editor.fit();
+      fitted.add(editor);
+    },
+    [editor, kind],
+  );
 
   useEffect(() => {
-    const el = host.current!;
-    const local = (e: { clientX: number; clientY: number }) => {
-      const r = el.getBoundingClientRect();
-      return { x: e.clientX - r.left, y: e.clientY - r.top };
-    };
-    // The result pane pans with any button (the editor pans on the middle button).
-    const mods = (e: PointerEvent | MouseEvent) => ({ shiftKey: e.shiftKey, altKey: e.altKey, button: paints ? e.button : 1 });
-    const onDown = (e: PointerEvent) => {
-      if (e.button === 2) return;
-      e.preventDefault();
-      el.focus({ preventScroll: true });
-      el.setPointerCapture(e.pointerId);
-      editor.pointerDown(local(e), mods(e));
-    };
-    const onMove = (e: PointerEvent) => {
-      const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
-      for (const c of events.length ? events : [e]) editor.pointerMove(local(c), mods(e));
-      moveCursor(local(e));
-    };
-    const onUp = (e: PointerEvent) => {
-      if (el.hasPointerCapture(e.pointerId)) el.releasePointerCapture(e.pointerId);
-      editor.pointerUp(local(e), mods(e));
-    };
-    const onWheel = (e: WheelEvent) => {
-      e.preventDefault();
-      if (e.ctrlKey || e.metaKey || !e.shiftKey) editor.zoomAt(local(e), wheelZoomFactor(e.deltaY, e.deltaMode));
-      else editor.panBy(-e.deltaY, 0);
-    };
-    const moveCursor = (p: Point | null) => {
-      const v = editor.view;
-      const brush = paints && (editor.toolId === 'brush' || editor.toolId === 'eraser') && !editor.isPanning;
-      const c = p && brush ? snapBrushCenter({ x: (p.x - v.x) / v.scale, y: (p.y - v.y) / v.scale }, editor.brushSize) : null;
+    const moveOutline = (p: Point | null) => {
+      const c = paints ? brushOutlineAt(editor, p) : null;
       cursor.current?.setAttrs({ visible: !!c, x: c?.x ?? 0, y: c?.y ?? 0, radius: editor.brushSize / 2 });
       cursorLayer.current?.batchDraw();
     };
-    const onLeave = () => moveCursor(null);
-    const noMenu = (e: Event) => e.preventDefault();
-    el.addEventListener('pointerdown', onDown);
-    el.addEventListener('pointermove', onMove);
-    el.addEventListener('pointerup', onUp);
-    el.addEventListener('pointercancel', onUp);
-    el.addEventListener('pointerleave', onLeave);
-    el.addEventListener('wheel', onWheel, { passive: false });
-    el.addEventListener('contextmenu', noMenu);
-    return () => {
-      el.removeEventListener('pointerdown', onDown);
-      el.removeEventListener('pointermove', onMove);
-      el.removeEventListener('pointerup', onUp);
-      el.removeEventListener('pointercancel', onUp);
-      el.removeEventListener('pointerleave', onLeave);
-      el.removeEventListener('wheel', onWheel);
-      el.removeEventListener('contextmenu', noMenu);
-    };
+    // The result pane pans with any button.
+    return attachPaneInput(host.current!, editor, { moveOutline, panOnly: !paints });
   }, [editor, paints]);
 
   const { width, height } = editor.map;
-  const [tool, state, panning] = toolState.split(':');
-  const brushCursor = paints && (tool === 'brush' || tool === 'eraser') && panning !== 'true';
-  const cursorStyle = !paints || panning === 'true' || tool === 'pan' ? (state === 'panning' ? 'grabbing' : 'grab') : brushCursor ? 'none' : 'crosshair';
   const transform = { x: view.x, y: view.y, scaleX: view.scale, scaleY: view.scale };
   const splitX = Math.round(slider * width);
   const showResult = kind !== 'source' && result;
@@ -227,10 +153,10 @@ function Pane({ kind, editor, source, photo, surface, result, showMask, slider, 
       aria-label={PANE_LABELS[kind]}
       tabIndex={0}
       data-view={`${view.scale} ${view.x} ${view.y}`}
-      data-tool={paints ? tool : 'pan'}
+      data-tool={paints ? toolView.tool : 'pan'}
       data-result-seq={kind !== 'source' ? (result?.seq ?? '') : undefined}
       data-result-quality={kind !== 'source' ? (result?.quality ?? '') : undefined}
-      style={{ cursor: cursorStyle }}
+      style={{ cursor: paneCursor(toolView, paints) }}
     >
       {size.width > 0 && (
         <Stage width={size.width} height={size.height} listening={false}>

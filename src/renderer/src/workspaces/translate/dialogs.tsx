@@ -2,7 +2,7 @@
  * The Translate workspace's dialogs: export at full resolution, translate a folder, and
  * import a reference checkpoint into the model library.
  */
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { InspectResult } from '../../../../shared/api/translate';
 import { describeError } from '../../api/errors';
 import { Dialog } from '../../shell/Dialog';
@@ -28,32 +28,74 @@ function JobProgress({ job, label }: { job: JobPanel; label: string }) {
   );
 }
 
-/** A job dialog's error line and buttons: Cancel while the job runs, Close otherwise. */
-function JobFooter(props: {
-  error: string | undefined | null;
-  running: boolean;
+/**
+ * A dialog that starts a job: its fields, the job's progress and what it left, why it could
+ * not start or failed, and its buttons — Cancel while the job runs (the dialog cannot be
+ * closed then), Close otherwise.
+ */
+function JobDialog(props: {
+  title: string;
+  job: JobPanel | null;
+  progressLabel: string;
+  start: () => Promise<unknown>;
   onCancel: () => void;
   onClose: () => void;
   labels: { cancel: string; submit: string; running: string };
   disabled: boolean;
+  /** Shown under the progress bar: the finished job's outcome. */
+  outcome: ReactNode;
+  children: ReactNode;
 }) {
-  const { error, running, labels } = props;
+  const { job, labels, onClose } = props;
+  const [startError, setStartError] = useState<string | null>(null);
+  const running = job?.state === 'running';
+  const error = startError ?? job?.error;
   return (
-    <>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog__buttons">
-        <button type="button" className="button" onClick={running ? props.onCancel : props.onClose}>
-          {running ? labels.cancel : 'Close'}
-        </button>
-        <button type="submit" className="button button--primary" disabled={running || props.disabled}>
-          {running ? labels.running : labels.submit}
-        </button>
-      </div>
-    </>
+    <Dialog title={props.title} onClose={() => !running && onClose()}>
+      <form
+        className="form"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setStartError(null);
+          try {
+            await props.start();
+          } catch (err) {
+            setStartError(describeError(err));
+          }
+        }}
+      >
+        {props.children}
+        {job && <JobProgress job={job} label={props.progressLabel} />}
+        {props.outcome}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="dialog__buttons">
+          <button type="button" className="button" onClick={running ? props.onCancel : onClose}>
+            {running ? labels.cancel : 'Close'}
+          </button>
+          <button type="submit" className="button button--primary" disabled={running || props.disabled}>
+            {running ? labels.running : labels.submit}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Source files with what became of each, as a labelled list; nothing when there are none. */
+function SourceList({ label, items }: { label: string; items: [source: string, why: string][] }) {
+  if (items.length === 0) return null;
+  return (
+    <ul aria-label={label}>
+      {items.map(([source, why]) => (
+        <li key={source}>
+          <code>{source}</code>: {why}
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -73,7 +115,6 @@ export function ExportDialog({ controller, onClose }: { controller: TranslateCon
   const [name, setName] = useState(`${stem(photoName)}-${target.replace(/[^\w-]+/g, '_')}.png`);
   const [quality, setQuality] = useState(92);
   const [overwrite, setOverwrite] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const running = job?.state === 'running';
 
   const changeFormat = (f: 'png' | 'jpeg') => {
@@ -82,66 +123,57 @@ export function ExportDialog({ controller, onClose }: { controller: TranslateCon
   };
 
   return (
-    <Dialog title="Export at full resolution" onClose={() => !running && onClose()}>
-      <form
-        className="form"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setError(null);
-          try {
-            await controller.exportImage({ output: name.trim(), format, quality, overwrite });
-          } catch (err) {
-            setError(describeError(err));
-          }
-        }}
-      >
-        {source?.kind === 'photo' && (
-          <p className="field__hint">
-            {source.photo.name}, {source.photo.width}×{source.photo.height} pixels, translated in tiles at full size.
-          </p>
-        )}
+    <JobDialog
+      title="Export at full resolution"
+      job={job}
+      progressLabel="Export progress"
+      start={() => controller.exportImage({ output: name.trim(), format, quality, overwrite })}
+      onCancel={() => controller.cancelExport()}
+      onClose={onClose}
+      labels={{ cancel: 'Cancel export', submit: 'Export', running: 'Exporting…' }}
+      disabled={!name.trim()}
+      outcome={
+        <>
+          {job?.state === 'succeeded' && job.result && (
+            <p className="field__hint" role="status">
+              Exported {job.result.path} ({job.result.width}×{job.result.height}, {(job.result.ms / 1000).toFixed(1)} s)
+            </p>
+          )}
+          {job?.state === 'cancelled' && (
+            <p className="field__hint" role="status">
+              Export cancelled; nothing was written.
+            </p>
+          )}
+        </>
+      }
+    >
+      {source?.kind === 'photo' && (
+        <p className="field__hint">
+          {source.photo.name}, {source.photo.width}×{source.photo.height} pixels, translated in tiles at full size.
+        </p>
+      )}
+      <label className="field">
+        <span className="field__label">File name (in the project's exports folder)</span>
+        <input className="input" value={name} onChange={(e) => setName(e.target.value)} disabled={running} />
+      </label>
+      <label className="field">
+        <span className="field__label">Format</span>
+        <select className="input" value={format} onChange={(e) => changeFormat(e.target.value as 'png' | 'jpeg')} disabled={running}>
+          <option value="png">PNG (lossless: untouched pixels stay exactly the photo's)</option>
+          <option value="jpeg">JPEG</option>
+        </select>
+      </label>
+      {format === 'jpeg' && (
         <label className="field">
-          <span className="field__label">File name (in the project's exports folder)</span>
-          <input className="input" value={name} onChange={(e) => setName(e.target.value)} disabled={running} />
+          <span className="field__label">JPEG quality: {quality}</span>
+          <input type="range" min={1} max={100} value={quality} onChange={(e) => setQuality(Number(e.target.value))} disabled={running} />
         </label>
-        <label className="field">
-          <span className="field__label">Format</span>
-          <select className="input" value={format} onChange={(e) => changeFormat(e.target.value as 'png' | 'jpeg')} disabled={running}>
-            <option value="png">PNG (lossless: untouched pixels stay exactly the photo's)</option>
-            <option value="jpeg">JPEG</option>
-          </select>
-        </label>
-        {format === 'jpeg' && (
-          <label className="field">
-            <span className="field__label">JPEG quality: {quality}</span>
-            <input type="range" min={1} max={100} value={quality} onChange={(e) => setQuality(Number(e.target.value))} disabled={running} />
-          </label>
-        )}
-        <label className="field field--inline">
-          <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} disabled={running} />
-          <span>Replace a file of that name</span>
-        </label>
-        {job && <JobProgress job={job} label="Export progress" />}
-        {job?.state === 'succeeded' && job.result && (
-          <p className="field__hint" role="status">
-            Exported {job.result.path} ({job.result.width}×{job.result.height}, {(job.result.ms / 1000).toFixed(1)} s)
-          </p>
-        )}
-        {job?.state === 'cancelled' && (
-          <p className="field__hint" role="status">
-            Export cancelled; nothing was written.
-          </p>
-        )}
-        <JobFooter
-          error={error ?? job?.error}
-          running={running}
-          onCancel={() => controller.cancelExport()}
-          onClose={onClose}
-          labels={{ cancel: 'Cancel export', submit: 'Export', running: 'Exporting…' }}
-          disabled={!name.trim()}
-        />
-      </form>
-    </Dialog>
+      )}
+      <label className="field field--inline">
+        <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} disabled={running} />
+        <span>Replace a file of that name</span>
+      </label>
+    </JobDialog>
   );
 }
 
@@ -152,88 +184,62 @@ export function BatchDialog({ controller, onClose }: { controller: TranslateCont
   const [format, setFormat] = useState<'png' | 'jpeg'>('png');
   const [quality, setQuality] = useState(92);
   const [overwrite, setOverwrite] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const running = job?.state === 'running';
   const result = job?.state === 'succeeded' ? job.result : undefined;
 
   return (
-    <Dialog title="Translate a folder" onClose={() => !running && onClose()}>
-      <form
-        className="form"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setError(null);
-          try {
-            await controller.batch({ folder: folder.trim(), output: output.trim(), format, quality, overwrite });
-          } catch (err) {
-            setError(describeError(err));
-          }
-        }}
-      >
-        <label className="field">
-          <span className="field__label">Folder of photos (a full path, or relative to the project)</span>
-          <input className="input" value={folder} onChange={(e) => setFolder(e.target.value)} disabled={running} placeholder="/path/to/photos" />
-        </label>
-        <label className="field">
-          <span className="field__label">Output folder (in the project's exports folder)</span>
-          <input className="input" value={output} onChange={(e) => setOutput(e.target.value)} disabled={running} />
-        </label>
-        <div className="field__row">
-          <label className="field">
-            <span className="field__label">Format</span>
-            <select className="input" value={format} onChange={(e) => setFormat(e.target.value as 'png' | 'jpeg')} disabled={running}>
-              <option value="png">PNG</option>
-              <option value="jpeg">JPEG</option>
-            </select>
-          </label>
-          {format === 'jpeg' && (
-            <label className="field">
-              <span className="field__label">Quality: {quality}</span>
-              <input type="range" min={1} max={100} value={quality} onChange={(e) => setQuality(Number(e.target.value))} disabled={running} />
-            </label>
+    <JobDialog
+      title="Translate a folder"
+      job={job}
+      progressLabel="Batch progress"
+      start={() => controller.batch({ folder: folder.trim(), output: output.trim(), format, quality, overwrite })}
+      onCancel={() => controller.cancelBatch()}
+      onClose={onClose}
+      labels={{ cancel: 'Cancel batch', submit: 'Translate folder', running: 'Translating…' }}
+      disabled={!folder.trim() || !output.trim()}
+      outcome={
+        <>
+          {result && (
+            <div role="status" className="translate-summary">
+              <p>
+                {result.written.length} written to {result.outputDir}; {result.failed.length} failed; {result.skipped.length} skipped.
+              </p>
+              <SourceList label="Failures" items={result.failed.map((f) => [f.source, f.error])} />
+              <SourceList label="Skipped" items={result.skipped.map((f) => [f.source, f.reason])} />
+            </div>
           )}
-        </div>
-        <label className="field field--inline">
-          <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} disabled={running} />
-          <span>Replace existing files</span>
+          {job?.state === 'cancelled' && <p role="status">Batch cancelled; the files written so far are kept.</p>}
+        </>
+      }
+    >
+      <label className="field">
+        <span className="field__label">Folder of photos (a full path, or relative to the project)</span>
+        <input className="input" value={folder} onChange={(e) => setFolder(e.target.value)} disabled={running} placeholder="/path/to/photos" />
+      </label>
+      <label className="field">
+        <span className="field__label">Output folder (in the project's exports folder)</span>
+        <input className="input" value={output} onChange={(e) => setOutput(e.target.value)} disabled={running} />
+      </label>
+      <div className="field__row">
+        <label className="field">
+          <span className="field__label">Format</span>
+          <select className="input" value={format} onChange={(e) => setFormat(e.target.value as 'png' | 'jpeg')} disabled={running}>
+            <option value="png">PNG</option>
+            <option value="jpeg">JPEG</option>
+          </select>
         </label>
-        {job && <JobProgress job={job} label="Batch progress" />}
-        {result && (
-          <div role="status" className="translate-summary">
-            <p>
-              {result.written.length} written to {result.outputDir}; {result.failed.length} failed; {result.skipped.length} skipped.
-            </p>
-            {result.failed.length > 0 && (
-              <ul aria-label="Failures">
-                {result.failed.map((f) => (
-                  <li key={f.source}>
-                    <code>{f.source}</code>: {f.error}
-                  </li>
-                ))}
-              </ul>
-            )}
-            {result.skipped.length > 0 && (
-              <ul aria-label="Skipped">
-                {result.skipped.map((f) => (
-                  <li key={f.source}>
-                    <code>{f.source}</code>: {f.reason}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </div>
+        {format === 'jpeg' && (
+          <label className="field">
+            <span className="field__label">Quality: {quality}</span>
+            <input type="range" min={1} max={100} value={quality} onChange={(e) => setQuality(Number(e.target.value))} disabled={running} />
+          </label>
         )}
-        {job?.state === 'cancelled' && <p role="status">Batch cancelled; the files written so far are kept.</p>}
-        <JobFooter
-          error={error ?? job?.error}
-          running={running}
-          onCancel={() => controller.cancelBatch()}
-          onClose={onClose}
-          labels={{ cancel: 'Cancel batch', submit: 'Translate folder', running: 'Translating…' }}
-          disabled={!folder.trim() || !output.trim()}
-        />
-      </form>
-    </Dialog>
+      </div>
+      <label className="field field--inline">
+        <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} disabled={running} />
+        <span>Replace existing files</span>
+      </label>
+    </JobDialog>
   );
 }
 
