@@ -220,11 +220,15 @@ describe('Winograd convolutions', () => {
 
   test('apply to the 3×3 block convolutions only, with a batch of one', () => {
     const net = defineG(opts, { seed: 10 });
-    const ops = (o: OnnxBuildOptions) => decode(buildOnnxModel(net, o)).graph!.node!.map((n) => n.opType);
+    const nodes = (o: OnnxBuildOptions) => decode(buildOnnxModel(net, o)).graph!.node!;
+    const ops = (o: OnnxBuildOptions) => nodes(o).map((n) => n.opType);
+    const grouped = (o: OnnxBuildOptions) => nodes(o).filter((n) => n.opType === 'Conv' && n.attribute?.some((a) => a.name === 'group'));
     const winograd = ops({ inputShape: { batch: 1 }, winograd: 2 });
-    // 2 blocks × 2 convolutions, 3 MatMuls each; the 7×7 and stride-2 convolutions stay.
-    expect(winograd.filter((op) => op === 'MatMul')).toHaveLength(12);
-    expect(winograd.filter((op) => op === 'Conv')).toHaveLength(4);
+    // 2 blocks × 2 convolutions, each an input-transform Conv (grouped) and 2 MatMuls; the
+    // 7×7 and stride-2 convolutions stay.
+    expect(winograd.filter((op) => op === 'MatMul')).toHaveLength(8);
+    expect(winograd.filter((op) => op === 'Conv')).toHaveLength(8);
+    expect(grouped({ inputShape: { batch: 1 }, winograd: 4 })).toHaveLength(4);
     expect(ops({ winograd: 2 }).filter((op) => op === 'MatMul')).toHaveLength(0);
     expect(() => ops({ inputShape: { batch: 1 }, winograd: 3 as 2 })).toThrow(/winograd must be 2 or 4 \(the output tile side\), got 3/);
     net.dispose();
@@ -259,6 +263,60 @@ describe('exportOnnx', () => {
     writeFileSync(join(tmp, 'not-a-folder'), '');
     const blocked = join(tmp, 'not-a-folder', 'inner.onnx');
     await expect(exportOnnx(net, blocked)).rejects.toThrow(new RegExp(`cannot write ${blocked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    net.dispose();
+  });
+});
+
+describe('narrow output convolutions over 2×2 blocks', () => {
+  test('equal the direct convolution at even and odd sizes, with and without padding and bias', async () => {
+    // A single 7×7 (and 5×5) convolution to 3 channels, as the generators' last layer, run
+    // through the graph builder's layer emitter against ONNX Runtime's Conv.
+    const { emitSpaceToDepthConv, spaceToDepthApplies } = await import('../../src/main/engine/onnx/space-to-depth');
+    const { GraphBuilder, attr } = await import('../../src/main/engine/onnx/graph-builder');
+    const { createSession, loadOnnxRuntime } = await import('../../src/main/engine/onnx/session');
+    const ort = await loadOnnxRuntime();
+    for (const [kernel, padding, bias, c, k] of [[7, 0, true, 8, 3], [5, 2, false, 5, 1], [3, 1, true, 4, 4]] as const) {
+      const layer = { kind: 'conv2d', inChannels: c, outChannels: k, kernel, stride: 1, padding, module: 'm', weight: { key: 'w' }, ...(bias ? { bias: { key: 'b' } } : {}) } as never;
+      expect(spaceToDepthApplies(layer)).toBe(true);
+      const w = randomInput(k * c * kernel * kernel);
+      const b = randomInput(k);
+      for (const [h, wd] of [[16, 16], [15, 18], [13, 11]] as const) {
+        const x = randomInput(2 * c * h * wd);
+        const outputs: Float32Array[] = [];
+        for (const blocked of [false, true]) {
+          const g = new GraphBuilder();
+          const input = g.input('input', [2, c, 'height', 'width']);
+          const y = blocked
+            ? emitSpaceToDepthConv(g, layer, input, { kernel: () => w, ...(bias ? { bias: () => b } : {}) })
+            : g.node('Conv', [input, g.floatInitializer('w', [k, c, kernel, kernel], w), ...(bias ? [g.floatInitializer('b', [k], b)] : [])], [
+                attr.ints('kernel_shape', [kernel, kernel]),
+                attr.ints('pads', [padding, padding, padding, padding]),
+              ]);
+          g.output(y, 'output', [2, k, 'oh', 'ow']);
+          const session = await createSession(g.encode('t', { producerVersion: '0', docString: '', props: {} }));
+          const r = await session.run({ input: new ort.Tensor('float32', x, [2, c, h, wd]) });
+          expect(r.output!.dims).toEqual([2, k, h + 2 * padding - kernel + 1, wd + 2 * padding - kernel + 1]);
+          outputs.push(r.output!.data as Float32Array);
+          await session.release();
+        }
+        let maxDiff = 0;
+        let maxY = 0;
+        for (let i = 0; i < outputs[0]!.length; i++) {
+          maxDiff = Math.max(maxDiff, Math.abs(outputs[0]![i]! - outputs[1]![i]!));
+          maxY = Math.max(maxY, Math.abs(outputs[0]![i]!));
+        }
+        // The same sums in another order: float32 rounding only.
+        expect(maxDiff, `${kernel}×${kernel}, pad ${padding}, ${h}×${wd}: max |Δ| ${maxDiff}, max |y| ${maxY}`).toBeLessThanOrEqual(1e-5 * Math.max(1, maxY));
+      }
+    }
+  });
+
+  test('are used for running graphs only, and only for narrow stride-1 layers', () => {
+    // ngf 8: only the last convolution (8 → 3 channels, 7×7) is narrow.
+    const net = defineG(G({ netG: 'resnet_2blocks', norm: 'instance', ngf: 8 }), { seed: 11 });
+    const ops = (o: OnnxBuildOptions) => decode(buildOnnxModel(net, o)).graph!.node!.map((n) => n.opType);
+    expect(ops({ inputShape: { batch: 1 }, winograd: 4 }).filter((op) => op === 'SpaceToDepth')).toHaveLength(1);
+    expect(ops({}).filter((op) => op === 'SpaceToDepth')).toHaveLength(0);
     net.dispose();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * ONNX Runtime against the TF.js executor on random small networks of every generator and
  * discriminator kind, at odd sizes, in every inference mode (eval and train-mode BatchNorm,
- * batch of one and more, dropout with a seed); and the inference entry's engine choice.
+ * batch of one and more, dropout with a seed); the normalisation statistics it records and
+ * takes for tiled inference; and the inference entry's engine choice.
  *
  * Tolerance: max |y_onnx − y_tfjs| ≤ 1e-4 · max(1, max |y_tfjs|), the parity tolerance for
  * O(1) outputs (both are float32; they differ only in summation order).
@@ -9,6 +10,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { translateImage } from '../../src/main/engine/infer';
 import type { StateDict } from '../../src/main/engine/io/tensor-data';
+import type { NormStats } from '../../src/main/engine/networks/executor';
 import {
   Network,
   defineD,
@@ -141,6 +143,86 @@ describe('the ONNX runner', () => {
     await expect(onnxGeneratorFor(net).run(tf.zeros([1, 64, 64, 1]) as tf.Tensor4D, EVAL)).rejects.toThrow(/3 channels, got shape \[1, 64, 64, 1\]/);
     net.dispose();
     await expect(onnxGeneratorFor(net).run(tf.zeros([1, 64, 64, 3]) as tf.Tensor4D, EVAL)).rejects.toThrow(/disposed/);
+  });
+});
+
+/** Every layer's statistics the hook records on one pass (TF.js: `net.apply`; ONNX Runtime: the runner). */
+async function recordStats(net: Network, x: tf.Tensor4D, mode: RunMode, engine: 'tfjs' | 'onnxruntime'): Promise<Map<string, NormStats>> {
+  const stats = new Map<string, NormStats>();
+  const record = (module: string, s: NormStats) => stats.set(module, s);
+  if (engine === 'tfjs') net.apply(x, { ...mode, updateRunningStats: false, normStats: { record } }).dispose();
+  else (await onnxGeneratorFor(net).run(x, mode, { record })).dispose();
+  return stats;
+}
+
+function disposeStats(stats: Map<string, NormStats>): void {
+  for (const s of stats.values()) tf.dispose([s.mean, s.variance]);
+}
+
+describe('shared normalisation statistics (tiled inference)', () => {
+  // InstanceNorm per sample, and train-mode BatchNorm over the batch; with dropout so the
+  // masks fed beside the statistics are exercised too.
+  const statsCases = [
+    { name: 'resnet_2blocks instance', options: G({ netG: 'resnet_2blocks', norm: 'instance', useDropout: true }), size: [37, 45], mode: TEST_MODE },
+    { name: 'unet_64 batch, train mode', options: G({ netG: 'unet_64', norm: 'batch', useDropout: true }), size: [64, 128], mode: TEST_MODE },
+    { name: 'resnet_2blocks batch, train mode', options: G({ netG: 'resnet_2blocks', norm: 'batch' }), size: [29, 51], mode: TRAIN },
+  ];
+
+  for (const c of statsCases) {
+    test(`${c.name}: recorded statistics equal TF.js's; fed ones normalise as TF.js does`, async () => {
+      const net = build(c.options, 21);
+      try {
+        for (const batch of [1, 2]) {
+          const [h, w] = c.size as [number, number];
+          const x = tf.randomUniform([batch, h, w, 3], -1, 1, 'float32', batch) as tf.Tensor4D;
+          const ref = await recordStats(net, x, c.mode, 'tfjs');
+          const got = await recordStats(net, x, c.mode, 'onnxruntime');
+          expect([...got.keys()]).toEqual([...ref.keys()]);
+          expect(ref.size).toBeGreaterThan(3);
+          for (const [module, r] of ref) {
+            const g = got.get(module)!;
+            for (const k of ['mean', 'variance'] as const) {
+              expect(g[k].shape, `${module} ${k}`).toEqual(r[k].shape);
+              const diff = maxAbs(tf.sub(g[k], r[k]));
+              expect(diff, `${module} ${k}, batch ${batch}: max |Δ| ${diff}`).toBeLessThanOrEqual(1e-4 * Math.max(1, maxAbs(r[k])));
+            }
+          }
+          // Another input (a shifted crop, as a tile is) normalised with those statistics.
+          const tile = tf.tidy(() => tf.mul(tf.reverse(x, 2), 0.7)) as tf.Tensor4D;
+          const lookup = (module: string) => ref.get(module);
+          const want = net.apply(tile, { ...c.mode, updateRunningStats: false, normStats: { lookup } });
+          const y = await onnxGeneratorFor(net).run(tile, c.mode, { lookup });
+          const own = await onnxGeneratorFor(net).run(tile, c.mode);
+          const diff = maxAbs(tf.sub(y, want));
+          expect(diff, `batch ${batch}: max |Δ| ${diff}`).toBeLessThanOrEqual(1e-4 * Math.max(1, maxAbs(want)));
+          // The statistics did change the result (the tile's own differ).
+          expect(maxAbs(tf.sub(own, want))).toBeGreaterThan(1e-2);
+          tf.dispose([x, tile, want, y, own]);
+          disposeStats(ref);
+          disposeStats(got);
+        }
+      } finally {
+        net.dispose();
+      }
+    });
+  }
+
+  test('fed statistics must cover every layer and fit its shape', async () => {
+    const net = build(G({ netG: 'resnet_1blocks', norm: 'instance' }), 22);
+    const x = tf.randomUniform([1, 20, 24, 3], -1, 1, 'float32', 22) as tf.Tensor4D;
+    const stats = await recordStats(net, x, EVAL, 'tfjs');
+    const [first, second] = [...stats.keys()];
+    await expect(onnxGeneratorFor(net).run(x, EVAL, { lookup: (m) => (m === second ? undefined : stats.get(m)) })).rejects.toThrow(
+      new RegExp(`no shared statistics for ${second!.replace(/\./g, '\\.')}`),
+    );
+    // Statistics of a batch of one do not fit a batch of two (InstanceNorm is per sample).
+    const x2 = tf.concat([x, x]) as tf.Tensor4D;
+    await expect(onnxGeneratorFor(net).run(x2, EVAL, { lookup: (m) => stats.get(m) })).rejects.toThrow(
+      new RegExp(`${first!.replace(/\./g, '\\.')}: shared statistics of shape \\[1, 1, 1, 4\\] do not fit \\[2, 4, 1, 1\\]`),
+    );
+    tf.dispose([x, x2]);
+    disposeStats(stats);
+    net.dispose();
   });
 });
 

@@ -95,7 +95,9 @@ describe('atelier translate / inspect', () => {
     const r = await cli(args);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/single\.png \(64×48, 1 tile/);
-    expect(r.err).toMatch(/latest_net_G_A\.pth, AtoB, on cpu/);
+    expect(r.err).toMatch(/latest_net_G_A\.pth, AtoB\n/);
+    // The engine that ran inference, not the TF.js backend (cpu here) that prepared the photo.
+    expect(r.err).toMatch(/^inference: onnxruntime, CPU, \d+ threads? \(ONNX Runtime \d+\.\d+\.\d+\)$/m);
     const src = await sharp(photo).raw().toBuffer();
     const res = await sharp(out).raw().toBuffer();
     for (let y = 0; y < 48; y++) for (let x = 0; x < 32; x++) for (let c = 0; c < 3; c++) expect(res[(y * 64 + x) * 3 + c]).toBe(src[(y * 64 + x) * 3 + c]);
@@ -103,6 +105,18 @@ describe('atelier translate / inspect', () => {
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/single\.png already exists \(pass overwrite/);
     expect((await cli([...args, '--overwrite'])).code).toBe(0);
+    // TF.js when asked for: its backend, and why ONNX Runtime did not run.
+    const preference = process.env.ATELIER_INFERENCE;
+    process.env.ATELIER_INFERENCE = 'tfjs';
+    try {
+      const tfjs = await cli([...args, '--overwrite']);
+      expect(tfjs.code).toBe(0);
+      expect(tfjs.err).toMatch(/^inference: tfjs-cpu \(not ONNX Runtime: TF\.js was requested\)$/m);
+      expect(tfjs.err).not.toMatch(/onnxruntime/);
+    } finally {
+      if (preference === undefined) delete process.env.ATELIER_INFERENCE;
+      else process.env.ATELIER_INFERENCE = preference;
+    }
   });
 
   it('translates with a training run folder, picking the direction the run has', async () => {

@@ -3,6 +3,7 @@
  * reports is that case's alone, and reads back its result line.
  */
 import { spawn } from 'node:child_process';
+import { nativeMemoryEnv } from '../util/native-memory';
 import type { BenchResult } from './types';
 
 export interface ChildOptions {
@@ -31,10 +32,13 @@ export function parseResultLine(line: string, what: string): BenchResult {
   return r as BenchResult;
 }
 
-/** Runs `command args`, passing its stderr through, and returns the last JSON line on stdout. */
+/**
+ * Runs `command args`, passing its stderr through, and returns the last JSON line on stdout.
+ * Our cases and PyTorch's run with the same malloc settings (util/native-memory.ts).
+ */
 export function runForResultLine(command: string, args: readonly string[], what: string, env?: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env: nativeMemoryEnv({ ...process.env, ...env }) });
     let stdout = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => (stdout += chunk));

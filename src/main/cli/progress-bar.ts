@@ -9,6 +9,8 @@ export interface ProgressBar {
   update(done: number, total: number, message?: string): void;
   /** Finish the line (a terminal needs the newline). */
   done(): void;
+  /** A line of its own while the bar runs (on a terminal: above the bar, which is redrawn). */
+  note(line: string): void;
 }
 
 const WIDTH = 28;
@@ -45,6 +47,11 @@ export function progressBar(ctx: Pick<CliContext, 'err'>, unit: string, stream: 
     },
     done() {
       if (tty && last) stream.write('\n');
+    },
+    note(line) {
+      if (tty && last) stream.write('\r\x1b[K');
+      ctx.err(line);
+      if (tty && last) stream.write(`\r${last.slice(0, (stream.columns || 120) - 1)}\x1b[K`);
     },
   };
 }

@@ -11,9 +11,11 @@ import { initBackend } from '../engine/backends/select';
 import { readModelManifest, MODEL_MANIFEST, type ModelDirection } from '../engine/io/model-file';
 import { encodeMask, runBatch, runExport, type BatchSummary } from '../engine/jobs/translate';
 import type { ModelRef } from '../engine/jobs/translate-model';
+import type { InferenceEngine } from '../engine/onnx/engine';
+import * as tf from '../engine/tf';
 import { readRunSummary } from '../services/models';
 import { CliUsageError, type CliCommand, type CliContext } from './command';
-import { progressBar } from './progress-bar';
+import { progressBar, type ProgressBar } from './progress-bar';
 
 const USAGE = `Usage: atelier translate --model <model> --input <file|folder> --output <file|folder> [options]
 
@@ -36,8 +38,10 @@ Translate photos with a trained generator, at their full resolution.
                    extension decides)
   --quality Q      JPEG quality 1-100 (default 92)
   --overwrite      replace existing output files (never the input photo)
-  --backend B      compute backend: wasm, cpu, tensorflow, tensorflow-gpu (default: the
-                   fastest available)`;
+  --backend B      TF.js compute backend: wasm, cpu, tensorflow, tensorflow-gpu (default:
+                   the fastest available). Inference runs on ONNX Runtime unless TF.js runs
+                   on a CUDA GPU or ONNX Runtime cannot run the model (ATELIER_INFERENCE=tfjs
+                   forces TF.js); the engine that runs is printed.`;
 
 export interface TranslateCliOptions {
   model: string;
@@ -169,6 +173,15 @@ async function readMask(path: string) {
   }
 }
 
+/**
+ * The engine that runs inference, as `atelier translate` prints it: "inference: onnxruntime,
+ * CPU, 2 threads (ONNX Runtime 1.22.0)", or "inference: tfjs-wasm (not ONNX Runtime: …why)".
+ */
+export function describeInference(engine: InferenceEngine): string {
+  if (engine.name === 'onnxruntime') return `inference: onnxruntime, ${engine.device}`;
+  return `inference: tfjs-${tf.getBackend()}${engine.reason ? ` (not ONNX Runtime: ${engine.reason})` : ''}`;
+}
+
 function formatFor(path: string): 'png' | 'jpeg' | undefined {
   const ext = extname(path).toLowerCase();
   return ext === '.png' ? 'png' : ext === '.jpg' || ext === '.jpeg' ? 'jpeg' : undefined;
@@ -180,8 +193,14 @@ export async function translateCli(o: TranslateCliOptions, ctx: CliContext): Pro
   const inputKind = await kindOf(input);
   if (inputKind === 'missing') throw new Error(`--input ${o.input}: no such file or folder`);
   const { ref, direction, label } = await resolveModelArg(o.model, o.direction);
-  const backend = await initBackend(o.backend ? { prefer: o.backend } : {});
-  ctx.err(`${label}, ${direction}, on ${backend.name} (${backend.device})`);
+  await initBackend(o.backend ? { prefer: o.backend } : {});
+  ctx.err(`${label}, ${direction}`);
+  // Said once, when the first photo starts (and again only if a later one runs elsewhere).
+  let said: string | undefined;
+  const engineNoter = (bar: ProgressBar) => (engine: InferenceEngine) => {
+    const line = describeInference(engine);
+    if (line !== said) bar.note((said = line));
+  };
   const blend = {
     ...(o.mask ? { mask: await readMask(resolve(o.mask)) } : {}),
     feather: o.feather,
@@ -211,7 +230,7 @@ export async function translateCli(o: TranslateCliOptions, ctx: CliContext): Pro
           tile: o.tile,
           ...(o.size !== undefined ? { workSize: o.size } : {}),
         },
-        { signal: controller.signal, progress: bar.update },
+        { signal: controller.signal, progress: bar.update, onEngine: engineNoter(bar) },
       );
       bar.done();
       ctx.out(`${result.path} (${result.width}×${result.height}, ${result.tiles} tile${result.tiles === 1 ? '' : 's'}, ${(result.ms / 1000).toFixed(1)} s)`);
@@ -237,7 +256,7 @@ export async function translateCli(o: TranslateCliOptions, ctx: CliContext): Pro
         tile: o.tile,
         ...(o.size !== undefined ? { workSize: o.size } : {}),
       },
-      { signal: controller.signal, progress: bar.update },
+      { signal: controller.signal, progress: bar.update, onEngine: engineNoter(bar) },
     );
     bar.done();
     for (const s of summary.skipped) ctx.err(`skipped ${s.source}: ${s.reason}`);

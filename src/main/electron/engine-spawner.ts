@@ -2,6 +2,7 @@ import { utilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
 import type { EngineToMain } from '../engine/jobs';
 import type { EngineProcess, EngineSpawner } from '../services/engine-host';
+import { nativeMemoryEnv } from '../util/native-memory';
 
 /**
  * Starts the engine as an Electron utility process (a Node process Electron manages, with
@@ -12,7 +13,7 @@ export function utilityEngineSpawner(entry: string, onOutput: (level: 'info' | '
   return {
     spawn(): EngineProcess {
       if (!existsSync(entry)) throw new Error(`the engine entry ${entry} does not exist; rebuild the app`);
-      const child = utilityProcess.fork(entry, [], { serviceName: 'Atelier engine', stdio: 'pipe' });
+      const child = utilityProcess.fork(entry, [], { serviceName: 'Atelier engine', stdio: 'pipe', env: nativeMemoryEnv() });
       const forward = (stream: NodeJS.ReadableStream | null, level: 'info' | 'warn') => {
         stream?.on('data', (chunk: Buffer) => {
           for (const line of chunk.toString().split('\n')) if (line.trim()) onOutput(level, `[engine] ${line}`);

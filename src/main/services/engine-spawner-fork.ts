@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { EngineToMain } from '../engine/jobs';
+import { nativeMemoryEnv } from '../util/native-memory';
 import type { EngineExit, EngineProcess, EngineSpawner } from './engine-host';
 
 export interface ForkSpawnerOptions {
@@ -24,7 +25,7 @@ export function forkEngineSpawner(entry: string, options: ForkSpawnerOptions = {
       }
       const child = fork(entry, [], {
         execArgv: options.execArgv ?? [],
-        env: options.env ?? process.env,
+        env: nativeMemoryEnv(options.env ?? process.env),
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         serialization: 'json',
       });

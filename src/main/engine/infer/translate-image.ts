@@ -1,20 +1,21 @@
 /**
  * The inference entry point: one pass when the image fits in a tile (or no tile size is
  * given), tiled translation otherwise; on the fastest engine available (ONNX Runtime unless
- * TF.js runs on a CUDA GPU; see engine/onnx/engine.ts), reported through `onEngine`.
+ * TF.js runs on a CUDA GPU; see engine/onnx/engine.ts), reported through `onEngine`. Tiled
+ * translation runs its statistics pass and every tile on that engine too.
  */
 import type { Network } from '../networks/network';
 import { generatorForward, type InferenceEngine, type InferenceEnginePreference } from '../onnx/engine';
 import * as tf from '../tf';
 import { crop, paddingToMultiple, reflectPad } from './pad';
-import { translateTiled } from './tiled';
+import { hasInputStatistics, translateTiled } from './tiled';
 import { checkTranslatable, translateWhole, type InferenceMode } from './translate';
 
 export interface TranslateOptions {
   mode: InferenceMode;
   /** Tile side; when the padded image is larger in either direction it is translated in tiles. */
   tileSize?: number;
-  /** Overlap between tiles (default a quarter of the tile). */
+  /** Overlap between tiles (default: infer/tiled.ts `defaultOverlap`). */
   overlap?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
@@ -32,23 +33,25 @@ export async function translateImage(net: Network, x: tf.Tensor4D, opts: Transla
   const ph = x.shape[1] + pad.top + pad.bottom;
   const pw = x.shape[2] + pad.left + pad.right;
   const { tileSize } = opts;
-  const runner = await generatorForward(net, opts.mode, x.shape[0], opts.engine);
+  const whole = tileSize === undefined || (ph <= tileSize && pw <= tileSize);
+  const runner = await generatorForward(net, opts.mode, x.shape[0], opts.engine, {
+    normStats: !whole && hasInputStatistics(net.spec, opts.mode),
+  });
   opts.onEngine?.({ name: runner.name, device: runner.device, ...(runner.reason ? { reason: runner.reason } : {}) });
-  const forward = runner.name === 'tfjs' ? undefined : runner.forward;
-  if (tileSize === undefined || (ph <= tileSize && pw <= tileSize)) {
+  if (whole) {
     opts.signal?.throwIfAborted();
     opts.onProgress?.(0, 1);
-    const y = forward ? await translateWholeWith(forward, x, pad, opts.mode) : translateWhole(net, x, opts.mode);
+    const y = runner.name === 'tfjs' ? translateWhole(net, x, opts.mode) : await translateWholeWith(runner.forward, x, pad, opts.mode);
     opts.onProgress?.(1, 1);
     return y;
   }
   return translateTiled(net, x, {
     mode: opts.mode,
     tileSize,
-    overlap: opts.overlap ?? Math.floor(tileSize / 4),
+    ...(opts.overlap !== undefined ? { overlap: opts.overlap } : {}),
     onProgress: opts.onProgress,
     signal: opts.signal,
-    forward,
+    forward: runner.forward,
   });
 }
 

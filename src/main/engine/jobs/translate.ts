@@ -78,7 +78,10 @@ export type PreviewParams = z.output<typeof previewParamsSchema>;
 export type ExportParams = z.output<typeof exportParamsSchema>;
 export type BatchParams = z.output<typeof batchParamsSchema>;
 
-type Progress = Pick<JobContext, 'signal' | 'progress'>;
+type Progress = Pick<JobContext, 'signal' | 'progress'> & {
+  /** Told which inference engine runs the generator, for every photo (`atelier translate` prints it). */
+  onEngine?: (engine: InferenceEngine) => void;
+};
 
 /** The mask payload (run-length coded, base64) as coverage at the source's size. */
 export function decodeMask(mask: { width: number; height: number; data: string }, width: number, height: number): Uint8Array {
@@ -183,7 +186,7 @@ async function writeOutput(path: string, bytes: Uint8Array, overwrite: boolean):
   else await writeNewFileAtomic(path, bytes);
 }
 
-export async function runExport(params: ExportParams, { signal, progress }: Progress) {
+export async function runExport(params: ExportParams, { signal, progress, onEngine }: Progress) {
   const t0 = performance.now();
   const output = resolve(params.output);
   await checkNotSource(output, [params.source.path]);
@@ -211,7 +214,10 @@ export async function runExport(params: ExportParams, { signal, progress }: Prog
         tiles = total;
         progress(done, total + 1, `tile ${done}/${total}`);
       },
-      onEngine: (e) => (engine = e),
+      onEngine: (e) => {
+        engine = e;
+        onEngine?.(e);
+      },
     },
     blend,
   );
@@ -253,7 +259,7 @@ export interface BatchSummary {
  * Translate every input into outputDir. A file that cannot be read or translated is
  * recorded in `failed` and the batch goes on; cancel stops before the next file.
  */
-export async function runBatch(params: BatchParams, { signal, progress }: Progress): Promise<BatchSummary> {
+export async function runBatch(params: BatchParams, { signal, progress, onEngine }: Progress): Promise<BatchSummary> {
   const t0 = performance.now();
   const outputDir = resolve(params.outputDir);
   const summary: BatchSummary = { outputDir, written: [], failed: [], skipped: [], ms: 0 };
@@ -281,7 +287,7 @@ export async function runBatch(params: BatchParams, { signal, progress }: Progre
       const result = await translateAndComposite(
         gen,
         source,
-        { eval: params.eval, tile: params.tile, workSize: params.workSize, signal },
+        { eval: params.eval, tile: params.tile, workSize: params.workSize, signal, onEngine },
         blendFor(params, source.width, source.height),
       );
       await writeOutput(output, await encodeRaster(result, params.format, params.quality), params.overwrite);

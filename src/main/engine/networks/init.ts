@@ -126,15 +126,29 @@ export function initialValues(
   gain: number,
   seed: number,
 ): Map<string, Float32Array> {
+  return new Map(eachInitialValue(entries, type, gain, seed));
+}
+
+/**
+ * The same values as `initialValues`, one parameter at a time (same order, same random
+ * stream), so that initialising a large network never holds a second copy of all its
+ * weights (unet_256: 208 MiB).
+ */
+export function eachInitialValue(
+  entries: readonly StateEntry[],
+  type: InitType,
+  gain: number,
+  seed: number,
+): Iterable<[string, Float32Array]> {
   if (!Number.isFinite(gain)) throw new Error(`init gain must be a finite number, got ${gain}`);
-  const rng = new Rng(seed);
-  const out = new Map<string, Float32Array>();
-  for (const e of entries) {
-    if (e.kind !== 'param') continue;
-    const n = e.shape.reduce((a, b) => a * b, 1);
-    if (e.role === 'bias') out.set(e.key, new Float32Array(n));
-    else if (e.layer.kind === 'batchNorm') out.set(e.key, normalArray(rng, n, 1, gain));
-    else out.set(e.key, kernelInit(rng, type, e.shape, gain));
-  }
-  return out;
+  return (function* () {
+    const rng = new Rng(seed);
+    for (const e of entries) {
+      if (e.kind !== 'param') continue;
+      const n = e.shape.reduce((a, b) => a * b, 1);
+      if (e.role === 'bias') yield [e.key, new Float32Array(n)];
+      else if (e.layer.kind === 'batchNorm') yield [e.key, normalArray(rng, n, 1, gain)];
+      else yield [e.key, kernelInit(rng, type, e.shape, gain)];
+    }
+  })();
 }

@@ -13,7 +13,7 @@
 import type { StateDict, TensorData } from '../io/tensor-data';
 import * as tf from '../tf';
 import { forward, type ForwardMode } from './executor';
-import { initialValues } from './init';
+import { eachInitialValue } from './init';
 import { tfShape, toTfLayout, toTorchLayout } from './layout';
 import type { InitType, NetworkOptions } from './options';
 import { parameterCount, stateEntries, type BatchNormLayer, type NetworkSpec, type StateEntry } from './spec';
@@ -97,10 +97,9 @@ export class Network {
    */
   init(type: InitType, gain = 0.02, seed?: number): void {
     this.assertLive();
-    const values = initialValues(this.entries, type, gain, seed ?? Math.floor(Math.random() * 2 ** 32));
-    for (const e of this.entries) {
-      const v = values.get(e.key);
-      if (v) this.assignValues(this.params.get(e.key)!, e, v);
+    const byKey = new Map(this.entries.map((e) => [e.key, e]));
+    for (const [key, values] of eachInitialValue(this.entries, type, gain, seed ?? Math.floor(Math.random() * 2 ** 32))) {
+      this.assignValues(this.params.get(key)!, byKey.get(key)!, values);
     }
   }
 

@@ -16,16 +16,33 @@
  *
  * Inputs: `input` [N, C, H, W] float32 in the network's value range; dropout masks
  * `dropout_mask_<i>` in execution order. Output: `output` [N, C', H', W'].
+ *
+ * Statistics of the normalisation layers that use their input's (InstanceNorm, BatchNorm in
+ * train mode; `normStatsLayers` lists them, index i in execution order) can cross the graph's
+ * boundary, for tiled inference (infer/tiled.ts): with `normStats: 'outputs'` the graph also
+ * outputs `norm_mean_<i>` and `norm_variance_<i>` (biased), with `normStats: 'inputs'` it takes
+ * them as inputs and normalises with those instead. Their shape is [N, C, 1, 1] for
+ * InstanceNorm (per sample, over H, W) and [1, C, 1, 1] for BatchNorm (over N, H, W), as the
+ * TF.js executor computes them; the metadata property `norm_stats_modules` names the layers.
  */
 import { version } from '../../../../package.json';
-import { stateEntries, type BatchNormLayer, type Layer } from '../networks';
+import { stateEntries, walkLayers, type BatchNormLayer, type InstanceNormLayer, type Layer, type NetworkSpec } from '../networks';
 import { GraphBuilder, attr, type Dim, type ModelMetadata } from './graph-builder';
 import { weightReader, type OnnxSource } from './weights';
+import { emitSpaceToDepthConv, spaceToDepthApplies } from './space-to-depth';
 import { F2x2_3x3, F4x4_3x3, emitWinogradConv, winogradApplies, type WinogradTiles } from './winograd';
 
 export const ONNX_INPUT = 'input';
 export const ONNX_OUTPUT = 'output';
 export const dropoutMaskName = (i: number): string => `dropout_mask_${i}`;
+export const normMeanName = (i: number): string => `norm_mean_${i}`;
+export const normVarianceName = (i: number): string => `norm_variance_${i}`;
+
+/**
+ * Where the statistics of InstanceNorm and train-mode BatchNorm come from: computed in the
+ * graph (default), fed as inputs, or computed and also output.
+ */
+export type OnnxNormStats = 'inputs' | 'outputs';
 
 /** How dropout layers are built. */
 export type OnnxDropout = 'off' | 'random' | 'inputs';
@@ -44,9 +61,34 @@ export interface OnnxBuildOptions {
    * 3×3 stride-1 convolutions (the ResNet blocks') as Winograd F(m×m, 3×3) with output
    * tiles of m = 2 (4/9 of the multiply-adds) or 4 (1/4), at a slightly larger rounding
    * error (./winograd.ts). Needs `inputShape.batch` 1; ignored otherwise. For running, not
-   * for files meant for other tools.
+   * for files meant for other tools; such graphs also write stride-1 convolutions with at
+   * most 4 output channels (the generators' last) over 2×2 blocks (./space-to-depth.ts).
    */
   winograd?: 2 | 4;
+  /**
+   * Statistics of the layers that normalise with their input's (see the top of this file):
+   * fed as inputs, or output beside `output`. Default: computed and used inside the graph.
+   */
+  normStats?: OnnxNormStats;
+}
+
+/** A normalisation layer that uses its input's statistics, with its index in the graph's names. */
+export interface NormStatsLayer {
+  index: number;
+  layer: InstanceNormLayer | BatchNormLayer;
+  /** Statistics per sample ([N, C, 1, 1], InstanceNorm) or over the batch ([1, C, 1, 1]). */
+  perSample: boolean;
+}
+
+/** The layers whose statistics `normStats` exposes, in execution order (BatchNorm only in train mode). */
+export function normStatsLayers(spec: NetworkSpec, training: boolean): NormStatsLayer[] {
+  const out: NormStatsLayer[] = [];
+  for (const layer of walkLayers(spec.layers)) {
+    if (layer.kind === 'instanceNorm' || (layer.kind === 'batchNorm' && training)) {
+      out.push({ index: out.length, layer, perSample: layer.kind === 'instanceNorm' });
+    }
+  }
+  return out;
 }
 
 interface Value {
@@ -84,12 +126,19 @@ function buildGraph(source: OnnxSource, options: OnnxBuildOptions): { g: GraphBu
     throw new Error(`winograd must be 2 or 4 (the output tile side), got ${String(options.winograd)}`);
   }
   const winograd = batch === 1 ? (options.winograd === 4 ? F4x4_3x3 : options.winograd === 2 ? F2x2_3x3 : undefined) : undefined;
-  const ctx: BuildContext = { g, weight, values, training, dropout, batch, winograd, dropoutCount: 0 };
+  const normStats = options.normStats;
+  if (normStats !== undefined && normStats !== 'inputs' && normStats !== 'outputs') {
+    throw new Error(`normStats must be inputs or outputs, got '${String(normStats)}'`);
+  }
+  const ctx: BuildContext = { g, weight, values, training, dropout, batch, winograd, normStats, dropoutCount: 0, normCount: 0, statsOutputs: [] };
 
   const input = g.input(ONNX_INPUT, [batch, spec.inChannels, shape.height ?? 'height', shape.width ?? 'width']);
   const out = emit(ctx, spec.layers, { name: input, channels: spec.inChannels });
   if (out.channels !== spec.outChannels) throw new Error(`${spec.className}: graph ends with ${out.channels} channels, spec says ${spec.outChannels}`);
   g.output(out.name, ONNX_OUTPUT, [batch, spec.outChannels, 'out_height', 'out_width']);
+  for (const s of ctx.statsOutputs) g.output(s.name, s.name, s.dims);
+  const statsModules = normStatsLayers(spec, training).map((l) => l.layer.module);
+  if (normStats && statsModules.length !== ctx.normCount) throw new Error(`${spec.className}: ${ctx.normCount} normalisation layers built, ${statsModules.length} listed`);
 
   const meta: ModelMetadata = {
     producerVersion: version,
@@ -100,6 +149,8 @@ function buildGraph(source: OnnxSource, options: OnnxBuildOptions): { g: GraphBu
       batch_norm: training ? 'batch statistics (train mode)' : 'running statistics (eval mode)',
       dropout,
       dropout_layers: String(ctx.dropoutCount),
+      norm_stats: normStats ?? 'in graph',
+      norm_stats_modules: statsModules.join(','),
       size_multiple: String(spec.sizeMultiple),
       min_size: String(spec.minSize),
       value_range: '[-1, 1]',
@@ -118,7 +169,12 @@ interface BuildContext {
   training: boolean;
   dropout: OnnxDropout;
   batch: Dim;
+  normStats?: OnnxNormStats;
   dropoutCount: number;
+  /** Normalisation layers with input statistics emitted so far (their index in the names). */
+  normCount: number;
+  /** Statistics to declare as graph outputs (`normStats: 'outputs'`). */
+  statsOutputs: { name: string; dims: Dim[] }[];
 }
 
 function emit(ctx: BuildContext, layers: readonly Layer[], x: Value): Value {
@@ -139,6 +195,16 @@ function emitLayer(ctx: BuildContext, layer: Layer, x: Value): Value {
           { kernel: () => ctx.values(layer.weight.key), ...(bias ? { bias: () => ctx.values(bias.key) } : {}) },
           ctx.winograd,
         );
+        return { name, channels: layer.outChannels };
+      }
+      // Graphs built for running (with Winograd) also take the faster form of a narrow
+      // output convolution (./space-to-depth.ts).
+      if (ctx.winograd && spaceToDepthApplies(layer)) {
+        const bias = layer.bias;
+        const name = emitSpaceToDepthConv(g, layer, x.name, {
+          kernel: () => ctx.values(layer.weight.key),
+          ...(bias ? { bias: () => ctx.values(bias.key) } : {}),
+        });
         return { name, channels: layer.outChannels };
       }
       const inputs = [x.name, ctx.weight(layer.weight.key), ...(layer.bias ? [ctx.weight(layer.bias.key)] : [])];
@@ -169,8 +235,10 @@ function emitLayer(ctx: BuildContext, layer: Layer, x: Value): Value {
       return { name: g.node('Pad', [x.name, pads], [attr.string('mode', 'reflect')], 'ReflectionPad2d'), channels: x.channels };
     }
     case 'batchNorm':
+      if (ctx.training && ctx.normStats) return { name: normWithStatistics(ctx, layer, x), channels: x.channels };
       return { name: ctx.training ? batchNormTrain(ctx, layer, x) : batchNormEval(ctx, layer, x), channels: x.channels };
     case 'instanceNorm': {
+      if (ctx.normStats) return { name: normWithStatistics(ctx, layer, x), channels: x.channels };
       const c = layer.channels;
       const scale = constantVector(g, `instance_norm_scale_${c}`, c, 1);
       const bias = constantVector(g, `instance_norm_bias_${c}`, c, 0);
@@ -237,6 +305,58 @@ function batchNormTrain(ctx: BuildContext, layer: BatchNormLayer, x: Value): str
   const shape4 = g.hasInitializer(`channel_shape_${c}`) ? `channel_shape_${c}` : g.int64Initializer(`channel_shape_${c}`, [1, c, 1, 1]);
   const scale = g.node('Mul', [invStd, g.node('Reshape', [gamma, shape4], [], m)], [], m);
   return g.node('Add', [g.node('Mul', [centred, scale], [], m), g.node('Reshape', [beta, shape4], [], m)], [], m);
+}
+
+/**
+ * InstanceNorm (affine=False) or train-mode BatchNorm with its statistics exchanged with the
+ * caller. As the TF.js executor: y = (x − mean) · scale (+ β for BatchNorm), scale =
+ * γ / √(var + eps) (γ = 1 for InstanceNorm), with the biased variance.
+ *
+ * - 'outputs': mean and variance are reduced here, over (H, W) per sample or over
+ *   (N, H, W), and also become graph outputs.
+ * - 'inputs': they are fed; the per-channel scale and shift = β − mean · scale are computed
+ *   on the [N, C, 1, 1] statistics and the activations take one Mul and one Add, x · scale +
+ *   shift. That differs from (x − mean) · scale by a rounding of |mean · scale| · 2⁻²⁴, far
+ *   below the parity tolerance for activations whose mean is not thousands of their
+ *   standard deviations.
+ */
+function normWithStatistics(ctx: BuildContext, layer: InstanceNormLayer | BatchNormLayer, x: Value): string {
+  const { g } = ctx;
+  const m = layer.module;
+  const i = ctx.normCount++;
+  const c = layer.channels;
+  const perSample = layer.kind === 'instanceNorm';
+  const dims: Dim[] = [perSample ? ctx.batch : 1, c, 1, 1];
+  let mean: string;
+  let variance: string;
+  let centred: string | undefined;
+  if (ctx.normStats === 'inputs') {
+    mean = g.input(normMeanName(i), dims);
+    variance = g.input(normVarianceName(i), dims);
+  } else {
+    const axes = [attr.ints('axes', perSample ? [2, 3] : [0, 2, 3]), attr.int('keepdims', 1)];
+    mean = g.node('ReduceMean', [x.name], axes, m, normMeanName(i));
+    centred = g.node('Sub', [x.name, mean], [], m);
+    variance = g.node('ReduceMean', [g.node('Mul', [centred, centred], [], m)], axes, m, normVarianceName(i));
+    ctx.statsOutputs.push({ name: mean, dims }, { name: variance, dims });
+  }
+  const epsName = `norm_eps_${layer.eps}`;
+  const eps = g.hasInitializer(epsName) ? epsName : g.floatInitializer(epsName, [], Float32Array.of(layer.eps));
+  let scale = g.node('Reciprocal', [g.node('Sqrt', [g.node('Add', [variance, eps], [], m)], [], m)], [], m);
+  let beta: string | undefined;
+  if (layer.kind === 'batchNorm') {
+    // γ and β as [1, C, 1, 1] so they broadcast over N, H, W.
+    const shape4 = g.hasInitializer(`channel_shape_${c}`) ? `channel_shape_${c}` : g.int64Initializer(`channel_shape_${c}`, [1, c, 1, 1]);
+    scale = g.node('Mul', [scale, g.node('Reshape', [ctx.weight(layer.weight.key), shape4], [], m)], [], m);
+    beta = g.node('Reshape', [ctx.weight(layer.bias.key), shape4], [], m);
+  }
+  if (centred) {
+    const y = g.node('Mul', [centred, scale], [], m);
+    return beta ? g.node('Add', [y, beta], [], m) : y;
+  }
+  const meanScale = g.node('Mul', [mean, scale], [], m);
+  const shift = beta ? g.node('Sub', [beta, meanScale], [], m) : g.node('Neg', [meanScale], [], m);
+  return g.node('Add', [g.node('Mul', [x.name, scale], [], m), shift], [], m);
 }
 
 /**

@@ -11,6 +11,7 @@
  */
 import type { BackendInfo } from '../../../shared/backend';
 import type { Network } from '../networks';
+import type { NormStatsHook } from '../networks/executor';
 import * as tf from '../tf';
 import { onnxGeneratorFor, type RunMode } from './runner';
 import { probeOnnxRuntime } from './session';
@@ -27,9 +28,20 @@ export interface InferenceEngine {
   reason?: string;
 }
 
-/** A generator's forward pass on the chosen engine: NHWC in, NHWC out. */
+/**
+ * A generator's forward pass on the chosen engine: NHWC in, NHWC out; `normStats` shares
+ * normalisation statistics between passes as the TF.js executor's hook does.
+ */
 export interface GeneratorForward extends InferenceEngine {
-  forward(x: tf.Tensor4D, mode: RunMode): Promise<tf.Tensor4D>;
+  forward(x: tf.Tensor4D, mode: RunMode, normStats?: NormStatsHook): Promise<tf.Tensor4D>;
+}
+
+export interface GeneratorForwardOptions {
+  /**
+   * The passes will record and then look up shared normalisation statistics (tiled
+   * inference): on ONNX Runtime the graphs that output and take them are the ones built.
+   */
+  normStats?: boolean;
 }
 
 function resolvePreference(preference: InferenceEnginePreference | undefined): InferenceEnginePreference {
@@ -68,7 +80,7 @@ export async function chooseInferenceEngine(preference?: InferenceEnginePreferen
 function tfjsForward(net: Network, engine: InferenceEngine): GeneratorForward {
   return {
     ...engine,
-    forward: async (x, mode) => net.apply(x, { ...mode, updateRunningStats: false }),
+    forward: async (x, mode, normStats) => net.apply(x, { ...mode, updateRunningStats: false, ...(normStats ? { normStats } : {}) }),
   };
 }
 
@@ -82,17 +94,23 @@ export async function generatorForward(
   mode: RunMode,
   batch: number,
   preference?: InferenceEnginePreference,
+  options: GeneratorForwardOptions = {},
 ): Promise<GeneratorForward> {
   const engine = await chooseInferenceEngine(preference);
   if (engine.name === 'tfjs') return tfjsForward(net, engine);
   const runner = onnxGeneratorFor(net);
   try {
-    await runner.prepare(mode, batch);
+    if (options.normStats) {
+      await runner.prepare(mode, batch, 'outputs');
+      await runner.prepare(mode, batch, 'inputs');
+    } else {
+      await runner.prepare(mode, batch);
+    }
   } catch (err) {
     if (resolvePreference(preference) === 'onnxruntime') throw err;
     return tfjsForward(net, tfjsEngine(`ONNX Runtime could not run ${net.spec.className}: ${(err as Error).message.split('\n')[0]}`));
   }
-  return { ...engine, forward: (x, m) => runner.run(x, m) };
+  return { ...engine, forward: (x, m, normStats) => runner.run(x, m, normStats) };
 }
 
 /**

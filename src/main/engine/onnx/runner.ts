@@ -10,15 +10,31 @@
  * - Dropout masks are drawn exactly as the TF.js executor draws them (tf.dropout, layer i
  *   seeded `seed + i`) and fed to the graph as inputs, so both engines give the same output
  *   for the same seed.
- * - With a batch of one, 3×3 stride-1 convolutions run as Winograd F(2×2, 3×3): on
- *   resnet_9blocks about 20 % less CPU time, at a rounding error (≤ 1e-5 of the output here)
- *   far inside the parity tolerance. F(4×4, 3×3) saved about 30 % but costs three times the
- *   error; it is not used.
+ * - With a batch of one, 3×3 stride-1 convolutions run as Winograd F(4×4, 3×3)
+ *   (./winograd.ts): resnet_9blocks' block convolutions in about half the time of ONNX
+ *   Runtime's direct Conv, at a rounding error (about 1e-5 of the output's magnitude) well
+ *   inside the parity tolerances.
+ * - Shared normalisation statistics (tiled inference, infer/tiled.ts) go through the TF.js
+ *   executor's `normStats` hook: `record` runs the graph variant that outputs every
+ *   InstanceNorm / train-mode BatchNorm layer's mean and variance and hands them over as the
+ *   executor would (TF.js tensors, [N, 1, 1, C] per sample for InstanceNorm, [C] for
+ *   BatchNorm); `lookup` runs the variant that takes them as inputs.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import type { Network } from '../networks';
+import type { NormStats, NormStatsHook } from '../networks/executor';
 import * as tf from '../tf';
-import { buildOnnxModel, dropoutMaskName, ONNX_INPUT, ONNX_OUTPUT } from './build';
+import {
+  buildOnnxModel,
+  dropoutMaskName,
+  normMeanName,
+  normStatsLayers,
+  normVarianceName,
+  ONNX_INPUT,
+  ONNX_OUTPUT,
+  type NormStatsLayer,
+  type OnnxNormStats,
+} from './build';
 import { createSession, loadOnnxRuntime, type SessionOptions } from './session';
 import { dropoutSites } from './shapes';
 
@@ -33,10 +49,17 @@ interface Variant {
   training: boolean;
   dropout: boolean;
   batchOne: boolean;
+  /** Statistics fed or output (only for networks that have such layers in this mode). */
+  normStats?: OnnxNormStats;
 }
 
 function variantKey(v: Variant): string {
-  return `${v.training ? 'train' : 'eval'}|${v.dropout ? 'dropout' : 'nodropout'}|${v.batchOne ? '1' : 'n'}`;
+  return `${v.training ? 'train' : 'eval'}|${v.dropout ? 'dropout' : 'nodropout'}|${v.batchOne ? '1' : 'n'}|${v.normStats ?? 'graph'}`;
+}
+
+/** Which statistics variant a `normStats` hook asks for: lookup wins, as in the executor. */
+export function normStatsVariant(hook: NormStatsHook | undefined): OnnxNormStats | undefined {
+  return hook?.lookup ? 'inputs' : hook?.record ? 'outputs' : undefined;
 }
 
 export class OnnxGenerator {
@@ -55,8 +78,14 @@ export class OnnxGenerator {
     return find(this.net.spec.layers);
   }
 
-  private variant(mode: RunMode, batch: number): Variant {
-    return { training: mode.training, dropout: mode.dropout && this.hasDropout(), batchOne: batch === 1 };
+  private variant(mode: RunMode, batch: number, normStats?: OnnxNormStats): Variant {
+    const stats = normStats && this.statsLayers(mode).length > 0 ? { normStats } : {};
+    return { training: mode.training, dropout: mode.dropout && this.hasDropout(), batchOne: batch === 1, ...stats };
+  }
+
+  /** The layers whose statistics the hook exchanges in `mode`, in the graph's order. */
+  private statsLayers(mode: RunMode): NormStatsLayer[] {
+    return normStatsLayers(this.net.spec, mode.training);
   }
 
   private currentWeightIds(): object[] {
@@ -74,11 +103,14 @@ export class OnnxGenerator {
     }
   }
 
-  /** Builds the graph and session for `mode` at this batch size (the first run does it otherwise). */
-  async prepare(mode: RunMode, batch = 1): Promise<InferenceSession> {
+  /**
+   * Builds the graph and session for `mode` at this batch size, with statistics fed or
+   * output (`normStats`), if not built yet (the first run does it otherwise).
+   */
+  async prepare(mode: RunMode, batch = 1, normStats?: OnnxNormStats): Promise<InferenceSession> {
     if (this.released) throw new Error('this ONNX runner has been released');
     await this.refresh();
-    const v = this.variant(mode, batch);
+    const v = this.variant(mode, batch, normStats);
     const key = variantKey(v);
     let session = this.sessions.get(key);
     if (!session) {
@@ -86,7 +118,8 @@ export class OnnxGenerator {
         training: v.training,
         dropout: v.dropout ? 'inputs' : 'off',
         inputShape: v.batchOne ? { batch: 1 } : {},
-        ...(v.batchOne ? { winograd: 2 as const } : {}),
+        ...(v.batchOne ? { winograd: 4 as const } : {}),
+        ...(v.normStats ? { normStats: v.normStats } : {}),
       });
       session = createSession(model, this.sessionOptions);
       this.sessions.set(key, session);
@@ -95,8 +128,12 @@ export class OnnxGenerator {
     return session;
   }
 
-  /** The forward pass on `x` ([N, H, W, C]); resolves to [N, H', W', C']. */
-  async run(x: tf.Tensor4D, mode: RunMode): Promise<tf.Tensor4D> {
+  /**
+   * The forward pass on `x` ([N, H, W, C]); resolves to [N, H', W', C']. `normStats` as in
+   * the TF.js executor: `lookup` must give every such layer's statistics (a graph cannot
+   * mix fed and computed ones); `record` gets each layer's statistics after the run.
+   */
+  async run(x: tf.Tensor4D, mode: RunMode, normStats?: NormStatsHook): Promise<tf.Tensor4D> {
     const { spec } = this.net;
     if (x.rank !== 4 || x.shape[3] !== spec.inChannels) {
       throw new Error(`${spec.className}: expected an NHWC tensor with ${spec.inChannels} channels, got shape [${x.shape.join(', ')}]`);
@@ -104,12 +141,22 @@ export class OnnxGenerator {
     const [n, h, w, c] = x.shape;
     // Checks the size the way the TF.js executor does (too small, misaligned skips).
     const sites = dropoutSites(spec, n, h, w);
-    const session = await this.prepare(mode, n);
+    const variant = this.variant(mode, n, normStatsVariant(normStats));
+    const session = await this.prepare(mode, n, variant.normStats);
     const ort = await loadOnnxRuntime();
     const feeds: Record<string, OrtTensor> = {
       [ONNX_INPUT]: new ort.Tensor('float32', await nchwData(x), [n, c, h, w]),
     };
-    if (this.variant(mode, n).dropout) {
+    if (variant.normStats === 'inputs') {
+      for (const l of this.statsLayers(mode)) {
+        const stats = normStats!.lookup!(l.layer.module);
+        if (!stats) throw new Error(`${spec.className}: no shared statistics for ${l.layer.module} (ONNX Runtime needs every layer's or none)`);
+        const dims = [l.perSample ? n : 1, l.layer.channels, 1, 1];
+        feeds[normMeanName(l.index)] = new ort.Tensor('float32', await statsData(stats.mean, dims, l), dims);
+        feeds[normVarianceName(l.index)] = new ort.Tensor('float32', await statsData(stats.variance, dims, l), dims);
+      }
+    }
+    if (variant.dropout) {
       for (const [i, site] of sites.entries()) {
         const [, mc, mh, mw] = site.shape;
         const seed = mode.seed === undefined ? undefined : mode.seed + i;
@@ -129,6 +176,17 @@ export class OnnxGenerator {
       throw new Error(`${spec.className} on ONNX Runtime (input [${n}, ${c}, ${h}, ${w}]): ${(err as Error).message}`);
     }
     this.afterRun(session);
+    if (variant.normStats === 'outputs') {
+      for (const l of this.statsLayers(mode)) {
+        // NCHW [N, C, 1, 1] holds its values in the order of NHWC [N, 1, 1, C].
+        const shape = l.perSample ? [n, 1, 1, l.layer.channels] : [l.layer.channels];
+        const stats: NormStats = {
+          mean: tf.tensor(result[normMeanName(l.index)]!.data as Float32Array, shape),
+          variance: tf.tensor(result[normVarianceName(l.index)]!.data as Float32Array, shape),
+        };
+        normStats!.record!(l.layer.module, stats);
+      }
+    }
     const y = result[ONNX_OUTPUT]!;
     const dims = y.dims as number[];
     const data = y.data as Float32Array;
@@ -178,6 +236,18 @@ async function nchwData(x: tf.Tensor4D): Promise<Float32Array> {
   } finally {
     t.dispose();
   }
+}
+
+/**
+ * A layer's statistics (a TF.js tensor broadcastable to its NHWC input: channels last) as
+ * the graph's [N or 1, C, 1, 1] input.
+ */
+async function statsData(t: tf.Tensor, dims: number[], l: NormStatsLayer): Promise<Float32Array> {
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (t.size !== size || t.shape.at(-1) !== l.layer.channels) {
+    throw new Error(`${l.layer.module}: shared statistics of shape [${t.shape.join(', ')}] do not fit [${dims.join(', ')}] (NCHW)`);
+  }
+  return (await t.data()) as Float32Array;
 }
 
 const byNetwork = new WeakMap<Network, OnnxGenerator>();

@@ -1,16 +1,16 @@
 /**
- * A 3×3, stride-1, unpadded convolution as Winograd's minimal filtering F(2×2, 3×3) (Lavin &
+ * A 3×3, stride-1, unpadded convolution as Winograd's minimal filtering F(m×m, 3×3) (Lavin &
  * Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016), in plain ONNX ops:
- * each 2×2 block of the output comes from a 4×4 tile of the input as
+ * each m×m block of the output comes from a t×t tile of the input (t = m + 2) as
  *   Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
- * so the channel sums become 16 matrix products of K × C by C × tiles: 4 multiply-adds per
- * output value and input channel instead of 9. The tile transforms are linear maps over the
- * 16 tile positions, written as two small MatMuls; tiles are gathered with SpaceToDepth and
- * four shifted slices (a 4×4 tile at stride 2 is 2×2 blocks of 2×2).
+ * so the channel sums become t² matrix products of K × C by C × tiles: t²/m² multiply-adds
+ * per output value and input channel instead of 9 (4 for F(2×2), 2.25 for F(4×4)).
  *
- * Float32 error: about 1e-5 of the output's magnitude per convolution (the direct sum's is
- * about 1e-7), well inside the parity tolerances (tests/parity/onnx.test.ts runs both).
- * Odd feature-map sizes are padded by one zero row/column and cropped afterwards.
+ * Float32 error grows with the tile: on random 256-channel convolutions max |Δ| against the
+ * direct sum was about 6e-7 (F(2×2)) and 1e-5 (F(4×4)) of the output's largest magnitude
+ * (tests/bench/winograd-probe.ts); both stay inside the parity tolerances
+ * (tests/parity/onnx.test.ts runs both against the reference's outputs). Feature maps whose
+ * size is not a multiple of m are padded with zeros and cropped afterwards.
  */
 import type { Conv2dLayer } from '../networks';
 import { GraphBuilder, attr } from './graph-builder';
@@ -77,22 +77,20 @@ export function winogradApplies(layer: Conv2dLayer): boolean {
 }
 
 /**
- * The gathered tile rows come as (sy, sx, a, b): SpaceToDepth(m) block element (a, b) of the
- * block shifted by (sy, sx), i.e. tile position (m·sy + a, m·sx + b) (positions past the
- * tile's side t are gathered but unused). Bᵀ d B over that order: [t², 4m²].
+ * Bᵀ d B as a grouped convolution: for every input channel (group) one output channel per
+ * transformed tile position ξν, whose t×t kernel is Bᵀ[ξ]ᵀ Bᵀ[ν]; stride m steps from tile
+ * to tile. [C·t², 1, t, t], ONNX Conv's weight layout.
  */
-function inputTransform({ m, BT }: WinogradTiles): Float32Array {
+function inputTransformKernel({ m, BT }: WinogradTiles, c: number): Float32Array {
   const t = m + 2;
-  const order: [number, number][] = [];
-  for (let sy = 0; sy < 2; sy++) for (let sx = 0; sx < 2; sx++) for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) order.push([m * sy + a, m * sx + b]);
-  const out = new Float32Array(t * t * order.length);
+  const one = new Float32Array(t ** 4);
   for (let xi = 0; xi < t; xi++) {
     for (let nu = 0; nu < t; nu++) {
-      order.forEach(([u, v], d) => {
-        if (u < t && v < t) out[(xi * t + nu) * order.length + d] = BT[xi]![u]! * BT[nu]![v]!;
-      });
+      for (let u = 0; u < t; u++) for (let v = 0; v < t; v++) one[((xi * t + nu) * t + u) * t + v] = BT[xi]![u]! * BT[nu]![v]!;
     }
   }
+  const out = new Float32Array(c * one.length);
+  for (let i = 0; i < c; i++) out.set(one, i * one.length);
   return out;
 }
 
@@ -134,40 +132,41 @@ function int64(g: GraphBuilder, name: string, values: number[]): string {
 /**
  * Emits the convolution of `x` ([1, C, H, W], batch of one) with `layer`'s weights; returns
  * the output [1, K, H − 2, W − 2]. `weights` gives the PyTorch-layout kernel and bias.
+ *
+ * Data movement, not arithmetic, decides the speed of the transforms: the input transform is
+ * one grouped Conv (tiles read straight from the feature map, no gathered copies), the
+ * channel sums one batched MatMul (ONNX Runtime fuses the transpose before it), the output
+ * transform a MatMul and a DepthToSpace. For resnet_9blocks' 256-channel block convolutions
+ * on a 130×130 map that runs F(4×4) in about half the time of the direct Conv
+ * (tests/bench/winograd-probe.ts).
  */
 export function emitWinogradConv(
   g: GraphBuilder,
   layer: Conv2dLayer,
   x: string,
   weights: { kernel: () => Float32Array; bias?: () => Float32Array },
-  tiles: WinogradTiles = F2x2_3x3,
+  tiles: WinogradTiles = F4x4_3x3,
 ): string {
   const { inChannels: c, outChannels: k, module } = layer;
   const { m } = tiles;
-  const t2 = (m + 2) ** 2;
-  const rows = 4 * m * m;
-  const end = 2 ** 62;
+  const t = m + 2;
+  const t2 = t * t;
   const constant = (name: string, dims: number[], values: () => Float32Array) => (g.hasInitializer(name) ? name : g.floatInitializer(name, dims, values));
-  const tb = constant(`winograd_${m}_input_transform`, [t2, rows], () => inputTransform(tiles));
+  const tb = constant(`winograd_${m}_input_transform_${c}`, [c * t2, 1, t, t], () => inputTransformKernel(tiles, c));
   const ta = constant(`winograd_${m}_output_transform`, [m * m, t2], () => outputTransform(tiles));
   const u = g.floatInitializer(`${layer.weight.key}.winograd_${m}`, [t2, k, c], () => transformedWeights(tiles, weights.kernel(), k, c));
   const node = (op: string, inputs: string[], attributes: Parameters<GraphBuilder['node']>[2] = []) => g.node(op, inputs, attributes, module);
 
-  // Pad (bottom, right, zeros) to H'' ≥ H + m − 2 with H'' a multiple of m: the shifted
-  // blocks then cover every output row, H'' − m ≥ H − 2 of them.
+  // Pad (bottom, right, zeros) so the tiles, m apart, cover every output row and column:
+  // H − 2 rounded up to a multiple of m, plus the 2 rows the last tile reaches beyond.
   const hw = node('Slice', [node('Shape', [x]), int64(g, 'axis_2', [2]), int64(g, 'axis_4', [4])]);
-  const extra = node('Add', [node('Mod', [node('Neg', [node('Add', [hw, int64(g, `pair_${m - 2}`, [m - 2, m - 2])])]), int64(g, `pair_${m}`, [m, m])]), int64(g, `pair_${m - 2}`, [m - 2, m - 2])]);
+  const extra = node('Mod', [node('Neg', [node('Sub', [hw, int64(g, 'pair_2', [2, 2])])]), int64(g, `pair_${m}`, [m, m])]);
   const padded = node('Pad', [x, node('Concat', [int64(g, 'zeros_6', [0, 0, 0, 0, 0, 0]), extra], [attr.int('axis', 0)])]);
 
-  // Tiles: m×m blocks, with the blocks one to the right / below.
-  const blocks = node('SpaceToDepth', [padded], [attr.int('blocksize', m)]);
-  const shifted = (sy: number, sx: number) =>
-    node('Slice', [blocks, int64(g, `start_${sy}${sx}`, [sy, sx]), int64(g, `end_${sy}${sx}`, [sy ? end : -1, sx ? end : -1]), int64(g, 'axes_23', [2, 3])]);
-  const gathered = node('Concat', [shifted(0, 0), shifted(0, 1), shifted(1, 0), shifted(1, 1)], [attr.int('axis', 1)]); // [1, 4m²·C, h, w]
-  const tilesHw = node('Slice', [node('Shape', [gathered]), int64(g, 'axis_2', [2]), int64(g, 'axis_4', [4])]);
-
-  const v = node('MatMul', [tb, node('Reshape', [gathered, int64(g, `shape_${rows}_rest`, [rows, -1])])]); // [t², C·h·w]
-  const products = node('MatMul', [u, node('Reshape', [v, int64(g, `shape_${t2}_${c}_rest`, [t2, c, -1])])]); // [t², K, h·w]
+  const v = node('Conv', [padded, tb], [attr.ints('kernel_shape', [t, t]), attr.ints('strides', [m, m]), attr.int('group', c)]); // [1, C·t², h, w]
+  const tilesHw = node('Slice', [node('Shape', [v]), int64(g, 'axis_2', [2]), int64(g, 'axis_4', [4])]);
+  const byPosition = node('Transpose', [node('Reshape', [v, int64(g, `shape_${c}_${t2}_rest`, [c, t2, -1])])], [attr.ints('perm', [1, 0, 2])]); // [t², C, h·w]
+  const products = node('MatMul', [u, byPosition]); // [t², K, h·w]
   const y = node('MatMul', [ta, node('Reshape', [products, int64(g, `shape_${t2}_rest`, [t2, -1])])]); // [m², K·h·w]
   const blocked = node('Reshape', [y, node('Concat', [int64(g, `shape_1_${m * m * k}`, [1, m * m * k]), tilesHw], [attr.int('axis', 0)])]);
   let out = node('DepthToSpace', [blocked], [attr.int('blocksize', m), attr.string('mode', 'DCR')]);

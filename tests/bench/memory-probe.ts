@@ -1,0 +1,36 @@
+/**
+ * Probe: resident memory at each stage of generator inference on ONNX Runtime (PROBE_NET,
+ * default unet_256). Run it as the engine runs, with glibc's mmap threshold fixed
+ * (util/native-memory.ts), and without, to see the difference:
+ *   MALLOC_MMAP_THRESHOLD_=131072 npx vitest run -c tests/bench/vitest.config.ts tests/bench/memory-probe.ts
+ */
+import { it } from 'vitest';
+import { initBackend } from '../../src/main/engine/backends/select';
+import { defineG } from '../../src/main/engine/networks';
+import { buildOnnxModel } from '../../src/main/engine/onnx';
+import { createSession, loadOnnxRuntime } from '../../src/main/engine/onnx/session';
+
+const mib = (n: number) => (n / 2 ** 20).toFixed(0);
+const report = (stage: string) => {
+  const m = process.memoryUsage();
+  console.log(`${stage}: rss ${mib(m.rss)} MiB (peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}), external ${mib(m.external)}, arrayBuffers ${mib(m.arrayBuffers)}`);
+};
+
+it('reports', async () => {
+  report('start');
+  await initBackend({ log: () => {} });
+  report('backend');
+  const ort = await loadOnnxRuntime();
+  report('ort loaded');
+  const net = defineG({ netG: (process.env.PROBE_NET ?? 'unet_256') as 'unet_256', inputNc: 3, outputNc: 3, ngf: 64, norm: 'batch', useDropout: false, initType: 'normal', initGain: 0.02 }, { seed: 0 });
+  report('tfjs network');
+  const model = buildOnnxModel(net, { inputShape: { batch: 1 } });
+  report(`onnx bytes (${mib(model.byteLength)} MiB)`);
+  const s = await createSession(model);
+  report('session');
+  const x = new ort.Tensor('float32', new Float32Array(3 * 256 * 256), [1, 3, 256, 256]);
+  await s.run({ input: x });
+  report('run 1');
+  await s.run({ input: x });
+  report('run 2');
+});
