@@ -3,16 +3,16 @@
  * that follow them (what makes label → photo learnable), two landscape domains that differ
  * in their light, and a generator that reproduces the shipped images byte for byte.
  */
-import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DIR, DEMO_SEED, FACADES, IMAGE_SIZE, LANDSCAPES } from '../../scripts/demo/config';
 import { facadePair, landscapeImage, writeDemoData } from '../../scripts/demo/make-data';
 import { FACADE_CLASSES } from '../../scripts/demo/procedural/facades';
 import type { RgbImage } from '../../scripts/demo/procedural/image';
 import { paletteIdMask, FACADES_PALETTE } from '../../src/shared/palettes';
+import { fileHashes } from '../helpers/file-hashes';
 
 const luminance = (img: RgbImage, pick: (i: number) => boolean) => {
   let sum = 0;
@@ -94,24 +94,11 @@ describe('the shipped data', () => {
     await rm(regenerated, { recursive: true, force: true });
   });
 
-  async function hashes(root: string, sub: string): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    const walk = async (d: string) => {
-      for (const e of await readdir(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        if (e.isDirectory()) await walk(p);
-        else out[relative(root, p)] = createHash('sha256').update(await readFile(p)).digest('hex');
-      }
-    };
-    await walk(join(root, sub));
-    return out;
-  }
-
   it('is what the data script makes, byte for byte', async () => {
     for (const folder of [FACADES.folder, LANDSCAPES.folder]) {
-      const made = await hashes(regenerated, folder);
+      const made = await fileHashes(join(regenerated, folder));
       expect(Object.keys(made)).toHaveLength(folder === FACADES.folder ? 2 * (FACADES.train + FACADES.val) : 2 * (LANDSCAPES.train + LANDSCAPES.test));
-      expect(await hashes(DEMO_DIR, folder)).toEqual(made);
+      expect(await fileHashes(join(DEMO_DIR, folder))).toEqual(made);
     }
   });
 });
