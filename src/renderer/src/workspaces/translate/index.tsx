@@ -3,10 +3,11 @@
  * label map for a label→photo model), see the result live, restrict it with a painted
  * mask, and export it at full resolution — or translate a whole folder.
  */
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { DatasetItem } from '../../../../shared/api/dataset';
 import { BUILTIN_PALETTES } from '../../../../shared/palettes';
 import { describeError } from '../../api/errors';
+import { useEditor } from '../../canvas/editor-pane';
 import type { LabelEditor } from '../../canvas/label-editor';
 import type { ToolId } from '../../canvas/tools';
 import { useStudio } from '../../shell/context';
@@ -243,14 +244,6 @@ function SourceSection({ controller }: { controller: TranslateController }) {
   );
 }
 
-function useEditorValue<T>(editor: LabelEditor, select: (e: LabelEditor) => T): T {
-  return useSyncExternalStore(
-    (l) => editor.subscribe(l),
-    () => select(editor),
-    () => select(editor),
-  );
-}
-
 const PAINT_TOOLS: [ToolId, string, string][] = [
   ['brush', 'Brush', 'B'],
   ['eraser', 'Eraser', 'E'],
@@ -260,9 +253,9 @@ const PAINT_TOOLS: [ToolId, string, string][] = [
 ];
 
 function ToolButtons({ editor }: { editor: LabelEditor }) {
-  const tool = useEditorValue(editor, (e) => e.toolId);
-  const size = useEditorValue(editor, (e) => e.brushSize);
-  const history = useEditorValue(editor, (e) => `${e.history.canUndo}:${e.history.canRedo}:${e.revision}`);
+  const tool = useEditor(editor, (e) => e.toolId);
+  const size = useEditor(editor, (e) => e.brushSize);
+  const history = useEditor(editor, (e) => `${e.history.canUndo}:${e.history.canRedo}:${e.revision}`);
   const [canUndo, canRedo] = history.split(':').map((v) => v === 'true');
   return (
     <>
@@ -301,7 +294,7 @@ function MaskSection({ controller }: { controller: TranslateController }) {
   const feather = useStore(controller.store, (s) => s.feather);
   const strength = useStore(controller.store, (s) => s.strength);
   const showMask = useStore(controller.store, (s) => s.showMask);
-  const painted = useEditorValue(editor, (e) => e.map.ids.includes(1));
+  const painted = useEditor(editor, (e) => e.map.ids.includes(1));
   return (
     <section className="translate-panel__section" aria-label="Mask">
       <h2>Mask</h2>
@@ -340,7 +333,7 @@ function MaskSection({ controller }: { controller: TranslateController }) {
 
 function LabelSection({ controller }: { controller: TranslateController }) {
   const editor = controller.labelEditor!;
-  const active = useEditorValue(editor, (e) => e.activeClass);
+  const active = useEditor(editor, (e) => e.activeClass);
   return (
     <section className="translate-panel__section" aria-label="Label map">
       <h2>Label map</h2>
