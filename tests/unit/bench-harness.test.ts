@@ -3,9 +3,12 @@
  * comparison with PyTorch against the project's goals. (Timings themselves are not tested.)
  */
 import { describe, expect, test } from 'vitest';
+import { benchCases } from '../../src/main/bench/cases';
 import { parseResultLine } from '../../src/main/bench/child';
 import { measureCase, quantile, summarize } from '../../src/main/bench/measure';
+import { previewEngineLabel } from '../../src/main/bench/preview-cases';
 import { compareWithReference, timeGoal } from '../../src/main/bench/reference';
+import { cpuMsOf } from '../../src/main/bench/studio';
 import type { BenchCase, BenchResult } from '../../src/main/bench/types';
 import { parseBenchArgs } from '../../src/main/cli/bench';
 import { CliUsageError } from '../../src/main/cli/command';
@@ -41,10 +44,70 @@ describe('statistics', () => {
     };
     const r = await measureCase(frames, 3, { log: () => {} });
     expect(calls).toEqual([-1, 0, 1, 2]);
-    expect(r).toMatchObject({ case: 'frames', backend: 'test', runs: 3, min_ms: 2, max_ms: 5, median_ms: 3.5, p95_ms: 4.8 });
+    expect(r).toMatchObject({ case: 'frames', backend: 'test', runs: 3, samples: 6, min_ms: 2, max_ms: 5, median_ms: 3.5, p95_ms: 4.8 });
     expect(r.peak_rss_mib).toBeGreaterThan(0);
     const bad: BenchCase = { name: 'bad', summary: '', setup: async () => ({ backend: 't', threads: 1, run: () => -1 }) };
     await expect(measureCase(bad, 1, { log: () => {} })).rejects.toThrow(/invalid durations \[-1\]/);
+  });
+
+  test('work done in other processes: their peak memory and CPU time per run are reported', async () => {
+    // The other processes' CPU clock: 100 ms per run, but 1 s in the warm-up run.
+    let clock = 0;
+    const external: BenchCase = {
+      name: 'external',
+      summary: '',
+      async setup() {
+        return {
+          backend: 'chromium',
+          threads: 1,
+          run: (i) => void (clock += i < 0 ? 1000 : 100),
+          cpuMs: () => clock,
+          peakRssMib: () => 1234.56,
+        };
+      },
+    };
+    const r = await measureCase(external, 2, { log: () => {} });
+    expect(r).toMatchObject({ cpu_ms: 100, peak_rss_mib: 1234.6, runs: 2 });
+    expect(r).not.toHaveProperty('samples');
+    expect(r).not.toHaveProperty('p95_ms');
+  });
+});
+
+describe('cases', () => {
+  test('every case is listed once, the workspaces\' browser cases after the engine\'s', () => {
+    const names = benchCases.map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
+    const browser = ['preview_latency_256', 'preview_latency_resnet9_256', 'label_stroke_4096', 'label_save_4096', 'monitor_plot_100k'];
+    expect(names.slice(-browser.length)).toEqual(browser);
+    for (const name of browser.filter((n) => n !== 'label_save_4096')) expect(benchCases.find((c) => c.name === name)!.frames).toBe(true);
+  });
+
+  test('the preview cases name the engine the latency readout reports', () => {
+    const status = { name: 'wasm', threads: 2, inference: { providers: ['cpu'] } };
+    expect(previewEngineLabel('onnxruntime (CPU, 2 threads (ONNX Runtime 1.30.0))', status)).toEqual({ backend: 'onnxruntime-cpu', threads: 2 });
+    expect(previewEngineLabel('onnxruntime (CUDA (ONNX Runtime 1.30.0), CPU 1 thread for the rest)', { ...status, inference: { providers: ['cuda', 'cpu'] } })).toEqual({
+      backend: 'onnxruntime-cuda',
+      threads: 1,
+    });
+    expect(previewEngineLabel('tfjs (TF.js wasm)', status)).toEqual({ backend: 'tfjs-wasm', threads: 2 });
+    expect(previewEngineLabel('tfjs (TF.js tensorflow)', { name: 'tensorflow' })).toEqual({ backend: 'tfjs-tensorflow', threads: 1 });
+    expect(() => previewEngineLabel('', null)).toThrow(/names no engine/);
+  });
+
+  test.runIf(process.platform === 'linux')('CPU time of other processes is read from /proc as a process counts its own', async () => {
+    const own = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+    const own0 = own();
+    const proc0 = await cpuMsOf([process.pid]);
+    const until = performance.now() + 300;
+    while (performance.now() < until) Math.sqrt(Math.random());
+    const proc = (await cpuMsOf([process.pid])) - proc0;
+    const mine = own() - own0;
+    expect(proc).toBeGreaterThan(0);
+    // /proc counts in 10 ms ticks: two of them, and the reads themselves.
+    expect(Math.abs(proc - mine)).toBeLessThan(30);
   });
 });
 

@@ -3,11 +3,13 @@
  * (one line); names must be unique.
  */
 import { engineCases } from './engine-cases';
+import { labelCases } from './label-cases';
 import { monitorCases } from './monitor-cases';
+import { previewCases } from './preview-cases';
 import { translateCases } from './translate-cases';
 import type { BenchCase } from './types';
 
-export const benchCases: readonly BenchCase[] = [...engineCases, ...translateCases, ...monitorCases];
+export const benchCases: readonly BenchCase[] = [...engineCases, ...translateCases, ...previewCases, ...labelCases, ...monitorCases];
 
 export function findCase(name: string): BenchCase {
   const c = benchCases.find((b) => b.name === name);

@@ -20,13 +20,19 @@ export function summarize(samples: readonly number[]): { median: number; min: nu
   return { median: quantile(sorted, 0.5), min: sorted[0]!, max: sorted[sorted.length - 1]!, p95: quantile(sorted, 0.95) };
 }
 
+/** CPU time so far (ms): the case's own processes' when it names them, else this one's. */
+async function cpuNow(prepared: PreparedCase): Promise<number> {
+  if (prepared.cpuMs) return prepared.cpuMs();
+  const cpu = process.cpuUsage();
+  return (cpu.user + cpu.system) / 1000;
+}
+
 async function timedRun(prepared: PreparedCase, index: number): Promise<{ samples: number[]; cpuMs: number }> {
-  const cpu0 = process.cpuUsage();
+  const cpu0 = await cpuNow(prepared);
   const t0 = performance.now();
   const own = await prepared.run(index);
   const elapsed = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const cpuMs = (await cpuNow(prepared)) - cpu0;
   if (own === undefined) return { samples: [elapsed], cpuMs };
   const samples = Array.isArray(own) ? own : [own];
   if (samples.length === 0 || samples.some((s) => !Number.isFinite(s) || s < 0)) {
@@ -48,7 +54,8 @@ export async function measureCase(c: BenchCase, runs: number, ctx: BenchContext)
   let peak: number | undefined;
   try {
     const warm = await timedRun(prepared, -1);
-    ctx.log(`${c.name}: warm-up ${warm.samples.map((s) => s.toFixed(1)).join(', ')} ms`);
+    const w = warm.samples;
+    ctx.log(`${c.name}: warm-up ${w.length <= 8 ? `${w.map((s) => s.toFixed(1)).join(', ')} ms` : `${w.length} samples, median ${summarize(w).median.toFixed(1)} ms`}`);
     for (let i = 0; i < runs; i++) {
       const { samples: s, cpuMs } = await timedRun(prepared, i);
       samples.push(...s);
@@ -70,6 +77,7 @@ export async function measureCase(c: BenchCase, runs: number, ctx: BenchContext)
     ...(c.frames ? { p95_ms: round1(p95) } : {}),
     peak_rss_mib: round1(peak ?? peakRssMib()),
     runs,
+    ...(c.frames ? { samples: samples.length } : {}),
     cpu_ms: round1(summarize(cpu).median),
   };
 }

@@ -24,6 +24,11 @@ export interface PreparedCase {
    * renderer); without it, this process's peak RSS is reported.
    */
   peakRssMib?(): Promise<number> | number;
+  /**
+   * CPU time used so far (ms) by the processes doing the work, when they are others (a
+   * server, a browser): `cpu_ms` is then theirs per run; without it, this process's.
+   */
+  cpuMs?(): Promise<number> | number;
   dispose?(): Promise<void> | void;
 }
 
@@ -48,8 +53,10 @@ export interface BenchResult {
   p95_ms?: number;
   peak_rss_mib: number;
   runs: number;
+  /** Frame or latency samples behind the statistics (several per run). */
+  samples?: number;
   /**
-   * Median CPU time of this process per timed run (all its threads): unlike wall time it
+   * Median CPU time per timed run of the case's processes (all their threads): unlike wall time it
    * hardly changes when other programs compete for the cores, so it tells a busy machine's
    * figures apart from a slow case.
    */

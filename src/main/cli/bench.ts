@@ -18,7 +18,8 @@ const USAGE = `Usage: atelier bench [--case NAME]... [--runs N] [--engine E] [--
 Times each case in a process of its own (one warm-up run, then N timed runs) and prints one
 JSON line per case on stdout:
   {"case", "backend", "threads", "median_ms", "min_ms", "max_ms", "peak_rss_mib", "runs"}
-plus "p95_ms" for cases that measure frame times. Progress goes to stderr.
+plus "p95_ms" and "samples" for cases that measure frame times or latencies (several
+samples per run). Progress goes to stderr.
   --case NAME        run this case (repeatable; default: every case, in order)
   --runs N           timed runs per case (default 5)
   --engine E         inference engine of the infer_* cases: auto, onnxruntime or tfjs
@@ -29,6 +30,9 @@ plus "p95_ms" for cases that measure frame times. Progress goes to stderr.
                      {"case", "vs", "time_ratio", "rss_ratio", "time_goal", "time_met", …}
   --list             print the cases and exit
 Threads: ATELIER_THREADS (default: the logical cores); TF.js backend: ATELIER_BACKEND.
+The workspace cases (preview_latency_*, label_*, monitor_plot_100k) drive the built
+renderer in Chromium (/usr/bin/chromium or $ATELIER_CHROMIUM) with playwright-core, most
+of them against an \`atelier serve\` of their own.
 Close other programs first: the cases use every core.`;
 
 export interface BenchCliOptions {
