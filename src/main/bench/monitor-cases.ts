@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
+import { launchChromium, peakRssMib, rendererPidsOf } from './studio';
 import type { BenchCase } from './types';
 
 const POINTS = 100_000;
@@ -20,8 +21,6 @@ const PER_UPDATE = 5;
 /** Streaming time per timed run. */
 const RUN_MS = 5_000;
 const ORIGIN = 'http://atelier-bench.localhost';
-
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -38,42 +37,11 @@ function rendererDir(): string {
   return resolve(cli, '..', 'renderer');
 }
 
-interface ChromiumModule {
-  chromium: {
-    launch(options: { executablePath: string; args: string[]; headless: boolean }): Promise<Browser>;
-  };
-}
-interface Browser {
-  newPage(options: { viewport: { width: number; height: number } }): Promise<Page>;
-  newBrowserCDPSession(): Promise<{ send(method: string): Promise<unknown> }>;
-  close(): Promise<void>;
-}
-interface Page {
-  route(url: string, handler: (route: Route) => Promise<void>): Promise<void>;
-  goto(url: string): Promise<unknown>;
-  evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
-  on(event: 'pageerror', listener: (error: Error) => void): void;
-}
-interface Route {
-  request(): { url(): string };
-  fulfill(response: { status: number; contentType?: string; body: Buffer | string }): Promise<void>;
-}
-
 interface BenchWindow {
   atelierBench: {
     ready(): Promise<number>;
     run(ms: number): Promise<{ work: number[]; intervals: number[]; charts: number[]; points: number }>;
   };
-}
-
-async function peakRssOf(pids: number[]): Promise<number> {
-  let peak = 0;
-  for (const pid of pids) {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-    const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-    peak = Math.max(peak, kib / 1024);
-  }
-  return peak;
 }
 
 const monitorPlot: BenchCase = {
@@ -84,12 +52,7 @@ const monitorPlot: BenchCase = {
     const root = rendererDir();
     const page = join(root, 'src/workspaces/train/bench/monitor.html');
     if (!existsSync(page)) throw new Error(`${page} is missing: build the renderer first (npm run build)`);
-    const executablePath = process.env.ATELIER_CHROMIUM ?? '/usr/bin/chromium';
-    if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath} (set ATELIER_CHROMIUM)`);
-    // Not bundled: playwright-core is a development tool, loaded where the benchmark runs.
-    const moduleName = 'playwright-core';
-    const { chromium } = (await import(/* @vite-ignore */ moduleName)) as ChromiumModule;
-    const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+    const browser = await launchChromium();
     try {
       const tab = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
       const errors: string[] = [];
@@ -107,11 +70,7 @@ const monitorPlot: BenchCase = {
       const charts = await tab.evaluate(() => (window as unknown as BenchWindow).atelierBench.ready(), undefined);
       if (errors.length) throw new Error(`the benchmark page failed: ${errors.join('; ')}`);
       ctx.log(`monitor_plot_100k: ${charts} charts drawn with ${POINTS} points per series`);
-      const cdp = await browser.newBrowserCDPSession();
-      const renderers = async () => {
-        const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
-        return info.processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
-      };
+      const renderers = await rendererPidsOf(browser);
       return {
         backend: 'chromium-canvas2d',
         threads: 1,
@@ -126,7 +85,7 @@ const monitorPlot: BenchCase = {
           if (r.work.length < (RATE * RUN_MS) / 1000 / 2) throw new Error(`only ${r.work.length} frames redrew in ${RUN_MS} ms`);
           return r.work;
         },
-        peakRssMib: async () => peakRssOf(await renderers()),
+        peakRssMib: async () => Math.max(...(await Promise.all((await renderers()).map(peakRssMib)))),
         dispose: () => browser.close(),
       };
     } catch (err) {

@@ -180,13 +180,30 @@ export interface StudioPage {
   rendererPeakRssMib(): Promise<number>;
 }
 
-/** Opens the studio at `url` in a fresh headless Chromium. */
-export async function openStudioPage(url: string, viewport: { width: number; height: number }): Promise<StudioPage> {
+/** A headless Chromium: the system's (/usr/bin/chromium, or $ATELIER_CHROMIUM). */
+export async function launchChromium(): Promise<Browser> {
   const executablePath = process.env.ATELIER_CHROMIUM ?? '/usr/bin/chromium';
   if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath} (set ATELIER_CHROMIUM)`);
+  // Not bundled: playwright-core is a development tool, loaded where the benchmark runs.
   const moduleName = 'playwright-core';
   const { chromium } = (await import(/* @vite-ignore */ moduleName)) as typeof import('playwright-core');
-  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** The browser's renderer processes (the pages' work: scripts, layout, canvas drawing). */
+export async function rendererPidsOf(browser: Browser): Promise<() => Promise<number[]>> {
+  const cdp = await browser.newBrowserCDPSession();
+  return async () => {
+    const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
+    const pids = info.processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
+    if (!pids.length) throw new Error('Chromium reports no renderer process');
+    return pids;
+  };
+}
+
+/** Opens the studio at `url` in a fresh headless Chromium. */
+export async function openStudioPage(url: string, viewport: { width: number; height: number }): Promise<StudioPage> {
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport });
     // A loaded machine makes the first preview (weights, session) or a 4096² decode slow.
@@ -195,13 +212,7 @@ export async function openStudioPage(url: string, viewport: { width: number; hei
     page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
     page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
     await page.goto(url);
-    const cdp = await browser.newBrowserCDPSession();
-    const rendererPids = async () => {
-      const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
-      const pids = info.processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
-      if (!pids.length) throw new Error('Chromium reports no renderer process');
-      return pids;
-    };
+    const rendererPids = await rendererPidsOf(browser);
     return {
       browser,
       page,
