@@ -130,7 +130,7 @@ describe('model library', () => {
     const cache = new GeneratorCache(1);
     const loaded = await cache.get((await library.resolve('runs/facades_pix2pix')).ref, 'BtoA');
     const x = tf.randomUniform([1, 16, 16, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
-    const [y0, y1] = [net.apply(x, { training: false, dropout: false }), loaded.net.apply(x, { training: false, dropout: false })];
+    const [y0, y1] = [net.apply(x, { training: false, dropout: false }), loaded.net.network().apply(x, { training: false, dropout: false })];
     expect(Buffer.from((await y0.data()).buffer).equals(Buffer.from((await y1.data()).buffer))).toBe(true);
     tf.dispose([x, y0, y1]);
     await expect(cache.get({ type: 'run', dir: runDir }, 'AtoB')).rejects.toThrow(/no AtoB generator/);

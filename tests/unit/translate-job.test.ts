@@ -352,7 +352,7 @@ describe('GeneratorCache', () => {
       kind: 'pix2pix',
       domains: { A: 'photo', B: 'labels' },
       origin: 'saved',
-      generators: { BtoA: { options: localNet, stateDict: viaPth.net.stateDict() } },
+      generators: { BtoA: { options: localNet, stateDict: viaPth.net.stateDict } },
     });
     await expect(cache.get({ type: 'model', dir: join(root, 'one-way') }, 'AtoB')).rejects.toThrow(/no AtoB generator \(it has: BtoA\)/);
     cache.clear();

@@ -7,16 +7,19 @@
  * - Inference: a generator on one image through the inference entry (`translateImage`), on
  *   the engine it chooses (ONNX Runtime, unless ATELIER_INFERENCE / --engine says otherwise),
  *   eval mode as the reference script's `net.eval()`.
+ * - Both hold the generator as the app holds a loaded model: as its state_dict
+ *   (`InferenceGenerator`, with the random weights `defineG` draws, made without TF.js), so
+ *   a TF.js network exists only if TF.js runs it.
  * - The live preview: pix2pix's default generator (unet_256, batch norm, dropout) in the
  *   reference's default test mode (BatchNorm on the image's statistics, dropout on),
  *   8-bit photo in, composited 8-bit result out, as the Translate workspace renders it.
  */
 import { defaultsFor } from '../../shared/train-options';
 import { initBackend } from '../engine/backends/select';
-import { translateImage } from '../engine/infer';
+import { InferenceGenerator, initialStateDict, translateImage } from '../engine/infer';
 import { renderPreview, type Raster } from '../engine/jobs/translate-pipeline';
 import { createModel, type ModelOptions } from '../engine/models';
-import { defineG, type GeneratorOptions } from '../engine/networks';
+import type { GeneratorOptions } from '../engine/networks';
 import { generatorForward, probeOnnxRuntime, type InferenceEngine } from '../engine/onnx';
 import * as tf from '../engine/tf';
 import type { BenchCase, BenchContext } from './types';
@@ -75,7 +78,7 @@ function inferCase(name: string, options: GeneratorOptions, size: number, summar
     summary,
     async setup(ctx) {
       const backend = await backendFor(ctx);
-      const net = defineG(options, { seed: 0 });
+      const net = new InferenceGenerator(options, initialStateDict(options, 0));
       const x = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 3) as tf.Tensor4D;
       const mode = { training: false, dropout: false };
       // Chooses the engine and builds its session: setup, not a timed run.
@@ -88,9 +91,9 @@ function inferCase(name: string, options: GeneratorOptions, size: number, summar
           await y.data();
           y.dispose();
         },
-        dispose() {
+        async dispose() {
           x.dispose();
-          net.dispose();
+          await net.dispose();
         },
       };
     },
@@ -110,7 +113,7 @@ const previewCase: BenchCase = {
   async setup(ctx) {
     const backend = await backendFor(ctx);
     const options = generator('unet_256', 'batch', true);
-    const net = defineG(options, { seed: 0 });
+    const net = new InferenceGenerator(options, initialStateDict(options, 0));
     const source = syntheticPhoto(SIZE, SIZE);
     const engine = await generatorForward(net, { training: true, dropout: true, seed: 0 }, 1);
     ctx.log(`infer_preview_256: ${engine.name} on ${engine.device}${engine.reason ? ` (${engine.reason})` : ''}`);

@@ -2,3 +2,4 @@ export { crop, paddedSize, paddingToMultiple, reflectIndex, reflectPad, type Pad
 export { checkTranslatable, translateWhole, type InferenceMode } from './translate';
 export { axisTiles, axisWeights, planTiles, translateTiled, type AxisTile, type Tile, type TiledOptions, type TilePlan } from './tiled';
 export { translateImage, type TranslateOptions } from './translate-image';
+export { InferenceGenerator, initialStateDict, tfjsNetwork, type InferenceSource } from './generator';

@@ -37,6 +37,7 @@
  */
 import type { Network } from '../networks/network';
 import * as tf from '../tf';
+import { tfjsNetwork, type InferenceSource } from './generator';
 import { paddingToMultiple, reflectPad } from './pad';
 import { checkTranslatable, type InferenceMode } from './translate';
 import { walkLayers, type Layer, type NetworkSpec } from '../networks/spec';
@@ -251,7 +252,8 @@ export interface TiledOptions {
   /**
    * The generator's forward pass, on the engine the inference entry chose
    * (engine/onnx/engine.ts), for the statistics pass and every tile; it takes the
-   * statistics hook as `net.apply` does. Default: TF.js, `net.apply`.
+   * statistics hook as `net.apply` does. Default: TF.js, `net.apply` (a generator loaded for
+   * inference then builds its TF.js network).
    */
   forward?: TileForward;
   /**
@@ -285,11 +287,11 @@ export function hasInputStatistics(spec: NetworkSpec, mode: InferenceMode): bool
  * normalisation layer. The caller disposes them (`disposeNormStats`).
  */
 export async function recordNormStats(
-  net: Network,
+  net: InferenceSource,
   padded: tf.Tensor4D,
   mode: InferenceMode,
   maxSide: number,
-  forward: TileForward = tfjsTileForward(net),
+  forward: TileForward = tfjsTileForward(tfjsNetwork(net)),
 ): Promise<Map<string, NormStats>> {
   const stats = new Map<string, NormStats>();
   const [, h, w] = padded.shape;
@@ -325,7 +327,7 @@ function nextMacrotask(): Promise<void> {
 }
 
 /** Translate `x` ([N, H, W, C]) tile by tile; resolves to [N, H, W, C_out]. */
-export async function translateTiled(net: Network, x: tf.Tensor4D, opts: TiledOptions): Promise<tf.Tensor4D> {
+export async function translateTiled(net: InferenceSource, x: tf.Tensor4D, opts: TiledOptions): Promise<tf.Tensor4D> {
   checkTranslatable(net, x);
   opts.signal?.throwIfAborted();
   const [batch, height, width] = x.shape;
@@ -337,7 +339,7 @@ export async function translateTiled(net: Network, x: tf.Tensor4D, opts: TiledOp
   const total = plan.tiles.length;
 
   const pad = paddingToMultiple(height, width, net.spec.sizeMultiple, net.spec.minSize);
-  const forward = opts.forward ?? tfjsTileForward(net);
+  const forward = opts.forward ?? tfjsTileForward(tfjsNetwork(net));
   const padded = reflectPad(x, pad);
   let shared: Map<string, NormStats> | undefined;
   const acc = new Float32Array(batch * ph * pw * channels);

@@ -2,9 +2,10 @@
  * The inference entry point: one pass when the image fits in a tile (or no tile size is
  * given), tiled translation otherwise; on the fastest engine available (ONNX Runtime unless
  * TF.js runs on a CUDA GPU; see engine/onnx/engine.ts), reported through `onEngine`. Tiled
- * translation runs its statistics pass and every tile on that engine too.
+ * translation runs its statistics pass and every tile on that engine too. A generator loaded
+ * for inference (./generator.ts) gets a TF.js network only if TF.js runs it.
  */
-import type { Network } from '../networks/network';
+import { tfjsNetwork, type InferenceSource } from './generator';
 import { generatorForward, type InferenceEngine, type InferenceEnginePreference } from '../onnx/engine';
 import * as tf from '../tf';
 import { crop, paddingToMultiple, reflectPad } from './pad';
@@ -26,7 +27,7 @@ export interface TranslateOptions {
 }
 
 /** Translate an image batch [N, H, W, C] of any size; resolves to [N, H, W, C_out]. */
-export async function translateImage(net: Network, x: tf.Tensor4D, opts: TranslateOptions): Promise<tf.Tensor4D> {
+export async function translateImage(net: InferenceSource, x: tf.Tensor4D, opts: TranslateOptions): Promise<tf.Tensor4D> {
   checkTranslatable(net, x);
   const { sizeMultiple, minSize } = net.spec;
   const pad = paddingToMultiple(x.shape[1], x.shape[2], sizeMultiple, minSize);
@@ -41,7 +42,7 @@ export async function translateImage(net: Network, x: tf.Tensor4D, opts: Transla
   if (whole) {
     opts.signal?.throwIfAborted();
     opts.onProgress?.(0, 1);
-    const y = runner.name === 'tfjs' ? translateWhole(net, x, opts.mode) : await translateWholeWith(runner.forward, x, pad, opts.mode);
+    const y = runner.name === 'tfjs' ? translateWhole(tfjsNetwork(net), x, opts.mode) : await translateWholeWith(runner.forward, x, pad, opts.mode);
     opts.onProgress?.(1, 1);
     return y;
   }

@@ -16,7 +16,7 @@ import { crop, paddingToMultiple, reflectPad } from './pad';
 export type InferenceMode = Omit<ForwardMode, 'updateRunningStats'>;
 
 /** Check that `net` is a generator and `x` an NHWC image batch it accepts. */
-export function checkTranslatable(net: Network, x: tf.Tensor): void {
+export function checkTranslatable(net: Pick<Network, 'spec'>, x: tf.Tensor): void {
   if (net.spec.role !== 'generator') throw new Error(`translation needs a generator, got ${net.spec.className}`);
   if (x.rank !== 4) throw new Error(`expected an NHWC image batch of rank 4, got shape [${x.shape.join(', ')}]`);
   if (x.shape[3] !== net.spec.inChannels) {

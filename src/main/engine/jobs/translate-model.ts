@@ -1,6 +1,8 @@
 /**
  * Loading the generator a translation needs, and keeping the last few loaded: a live
  * preview runs every few hundred milliseconds and must not re-read weights each time.
+ * Generators are kept as their state_dicts (infer/generator.ts `InferenceGenerator`): ONNX
+ * Runtime builds its sessions from those, and a TF.js network is made only if TF.js runs.
  *
  * A generator comes from one of three places (engine-side view of the model library):
  * - `model`: a saved model folder (engine/io/model-file.ts), one .pth per direction;
@@ -12,14 +14,8 @@ import { z } from 'zod';
 import { readModelGenerator, readModelManifest, type ModelDirection } from '../io/model-file';
 import { readPth } from '../io/pth';
 import type { StateDict } from '../io/tensor-data';
-import {
-  Network,
-  generatorSpec,
-  inferArchitecture,
-  parseGeneratorName,
-  type GeneratorOptions,
-  type InferredArchitecture,
-} from '../networks';
+import { InferenceGenerator } from '../infer/generator';
+import { inferArchitecture, parseGeneratorName, type GeneratorOptions, type InferredArchitecture } from '../networks';
 import { loadRunGenerator, runStamp } from './translate-run';
 
 export const modelRefSchema = z.discriminatedUnion('type', [
@@ -30,7 +26,8 @@ export const modelRefSchema = z.discriminatedUnion('type', [
 export type ModelRef = z.output<typeof modelRefSchema>;
 
 export interface LoadedGenerator {
-  net: Network;
+  /** The generator, loaded for inference. */
+  net: InferenceGenerator;
   options: GeneratorOptions;
   /** Identifies these exact weights (path, direction, file time and size). */
   key: string;
@@ -42,16 +39,9 @@ export function toGeneratorOptions(o: { netG: string } & Omit<GeneratorOptions, 
   return { ...o, netG: o.netG as GeneratorOptions['netG'] };
 }
 
-/** Build a generator for `options` and load `sd` into it (strict: every key must fit). */
-export function generatorFromStateDict(options: GeneratorOptions, sd: StateDict, what: string): Network {
-  const net = new Network(generatorSpec(options), { ...options });
-  try {
-    net.loadStateDict(sd);
-  } catch (err) {
-    net.dispose();
-    throw new Error(`${what}: ${(err as Error).message}`);
-  }
-  return net;
+/** The generator for `options` with the weights `sd` (strict: every key must fit). */
+export function generatorFromStateDict(options: GeneratorOptions, sd: StateDict, what: string): InferenceGenerator {
+  return new InferenceGenerator(options, sd, what);
 }
 
 /** The architecture of a bare .pth; refuses discriminators with a clear message. */
@@ -93,8 +83,8 @@ async function loadGenerator(ref: ModelRef, direction: ModelDirection): Promise<
       return { net, options, key: `pth:${ref.path}:${await fileStamp(ref.path)}` };
     }
     case 'run': {
-      const { net, options, stamp } = await loadRunGenerator(ref.dir, direction);
-      return { net, options, key: `run:${stamp}` };
+      const { options, stateDict, stamp, what } = await loadRunGenerator(ref.dir, direction);
+      return { net: generatorFromStateDict(options, stateDict, what), options, key: `run:${stamp}` };
     }
   }
 }
@@ -147,7 +137,7 @@ export class GeneratorCache {
     const loaded = await loadGenerator(ref, direction);
     this.stats.loads += 1;
     const stale = this.entries.get(loaded.key);
-    if (stale && stale.net !== loaded.net) stale.net.dispose();
+    if (stale && stale.net !== loaded.net) void stale.net.dispose();
     this.entries.delete(loaded.key);
     this.entries.set(loaded.key, loaded);
     this.keysByRef.set(refKey, loaded.key);
@@ -156,7 +146,7 @@ export class GeneratorCache {
     return { ...loaded, cached: false };
   }
 
-  /** Dispose every cached network. */
+  /** Dispose every cached generator (and the sessions built from it). */
   clear(): void {
     for (const key of [...this.entries.keys()]) this.drop(key);
   }
@@ -168,7 +158,7 @@ export class GeneratorCache {
   private drop(key: string): void {
     const entry = this.entries.get(key);
     if (!entry) return;
-    entry.net.dispose();
+    void entry.net.dispose();
     this.entries.delete(key);
     for (const [refKey, k] of this.keysByRef) if (k === key) this.keysByRef.delete(refKey);
   }

@@ -8,9 +8,9 @@
  */
 import sharp from 'sharp';
 import { compositeTranslation, resizeMask, type Raster } from '../infer/composite';
-import { translateImage } from '../infer';
+import { translateImage, type InferenceSource } from '../infer';
 import { resizeBicubic } from '../io/resample';
-import type { GeneratorOptions, Network } from '../networks';
+import type { GeneratorOptions } from '../networks';
 import type { InferenceEngine } from '../onnx/engine';
 import * as tf from '../tf';
 
@@ -43,7 +43,8 @@ export interface BlendSettings {
 }
 
 export interface Generator {
-  net: Network;
+  /** A generator loaded for inference, or a live TF.js network. */
+  net: InferenceSource;
   options: GeneratorOptions;
 }
 

@@ -27,7 +27,7 @@
  */
 import { version } from '../../../../package.json';
 import { stateEntries, walkLayers, type BatchNormLayer, type InstanceNormLayer, type Layer, type NetworkSpec } from '../networks';
-import { GraphBuilder, attr, type Dim, type ModelMetadata } from './graph-builder';
+import { GraphBuilder, attr, type Dim, type ExternalFile, type ModelMetadata } from './graph-builder';
 import { weightReader, type OnnxSource } from './weights';
 import { emitSpaceToDepthConv, spaceToDepthApplies } from './space-to-depth';
 import { F2x2_3x3, F4x4_3x3, emitWinogradConv, winogradApplies, type WinogradTiles } from './winograd';
@@ -100,6 +100,17 @@ interface Value {
 export function buildOnnxModel(source: OnnxSource, options: OnnxBuildOptions = {}): Uint8Array {
   const { g, name, meta } = buildGraph(source, options);
   return g.encode(name, meta);
+}
+
+/**
+ * The same model for an in-process session, its weights as external data held in memory
+ * (graph-builder.ts `encodeExternal`): the graph's bytes stay small, and the weights are
+ * handed to ONNX Runtime as they are (a state_dict's float32 entries without a copy), so no
+ * serialised copy of them is made for the runtime to parse and copy again.
+ */
+export function buildOnnxModelExternal(source: OnnxSource, options: OnnxBuildOptions = {}): { model: Uint8Array; externalData: ExternalFile[] } {
+  const { g, name, meta } = buildGraph(source, options);
+  return g.encodeExternal(name, meta);
 }
 
 function buildGraph(source: OnnxSource, options: OnnxBuildOptions): { g: GraphBuilder; name: string; meta: ModelMetadata } {

@@ -10,6 +10,7 @@
  * fails loudly instead of falling back).
  */
 import type { BackendInfo } from '../../../shared/backend';
+import { tfjsNetwork, type InferenceSource } from '../infer/generator';
 import type { Network } from '../networks';
 import type { NormStatsHook } from '../networks/executor';
 import * as tf from '../tf';
@@ -85,20 +86,21 @@ function tfjsForward(net: Network, engine: InferenceEngine): GeneratorForward {
 }
 
 /**
- * `net`'s forward pass on the chosen engine, ready for `mode` at batch size `batch`: on ONNX
- * Runtime the graph and session are built here, and if that fails TF.js runs instead (the
- * reason is in the result), unless ONNX Runtime was requested explicitly.
+ * The generator's forward pass on the chosen engine, ready for `mode` at batch size `batch`:
+ * on ONNX Runtime the graph and session are built here, and if that fails TF.js runs instead
+ * (the reason is in the result), unless ONNX Runtime was requested explicitly. A generator
+ * loaded for inference gets its TF.js network only when TF.js runs.
  */
 export async function generatorForward(
-  net: Network,
+  gen: InferenceSource,
   mode: RunMode,
   batch: number,
   preference?: InferenceEnginePreference,
   options: GeneratorForwardOptions = {},
 ): Promise<GeneratorForward> {
   const engine = await chooseInferenceEngine(preference);
-  if (engine.name === 'tfjs') return tfjsForward(net, engine);
-  const runner = onnxGeneratorFor(net);
+  if (engine.name === 'tfjs') return tfjsForward(tfjsNetwork(gen), engine);
+  const runner = onnxGeneratorFor(gen);
   try {
     if (options.normStats) {
       await runner.prepare(mode, batch, 'outputs');
@@ -108,7 +110,8 @@ export async function generatorForward(
     }
   } catch (err) {
     if (resolvePreference(preference) === 'onnxruntime') throw err;
-    return tfjsForward(net, tfjsEngine(`ONNX Runtime could not run ${net.spec.className}: ${(err as Error).message.split('\n')[0]}`));
+    const reason = `ONNX Runtime could not run ${gen.spec.className}: ${(err as Error).message.split('\n')[0]}`;
+    return tfjsForward(tfjsNetwork(gen), tfjsEngine(reason));
   }
   return { ...engine, forward: (x, m, normStats) => runner.run(x, m, normStats) };
 }

@@ -74,6 +74,17 @@ function valueInfo(name: string, dims: readonly Dim[]): OnnxTypes.IValueInfoProt
   };
 }
 
+/** An external data file held in memory: the name initializers give as their location, and its bytes. */
+export interface ExternalFile {
+  path: string;
+  data: Uint8Array;
+}
+
+/** A file name for an initializer's external data: its name made safe, numbered to stay unique. */
+function externalFileName(name: string, index: number): string {
+  return `${index}_${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.bin`;
+}
+
 export class GraphBuilder {
   private readonly nodes: OnnxTypes.INodeProto[] = [];
   private readonly initializers: Initializer[] = [];
@@ -161,6 +172,35 @@ export class GraphBuilder {
       meta,
       this.initializers.map((init) => ({ head: onnx.TensorProto.encode(init.header).finish(), raw: init })),
     );
+  }
+
+  /**
+   * The model with the initializers of at least `minBytes` bytes as external data, for a
+   * runtime that takes such files from memory (ONNX Runtime's `externalData` session
+   * option): the graph's bytes name each one's file (`location`, unique per initializer) and
+   * stay small; `externalData` holds each file's contents, the initializer's values as
+   * produced (a state_dict's float32 entries are their own arrays: nothing is copied here).
+   */
+  encodeExternal(graphName: string, meta: ModelMetadata, minBytes = 1024): { model: Uint8Array; externalData: ExternalFile[] } {
+    const externalData: ExternalFile[] = [];
+    const tensors = this.initializers.map((init) => {
+      if (init.byteLength < minBytes) return { head: onnx.TensorProto.encode(init.header).finish(), raw: init };
+      const path = externalFileName(init.header.name!, externalData.length);
+      const data = init.bytes();
+      if (data.byteLength !== init.byteLength) throw new Error(`initializer ${init.header.name}: ${data.byteLength} bytes, expected ${init.byteLength}`);
+      externalData.push({ path, data });
+      const header: OnnxTypes.ITensorProto = {
+        ...init.header,
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData: [
+          { key: 'location', value: path },
+          { key: 'offset', value: '0' },
+          { key: 'length', value: String(init.byteLength) },
+        ],
+      };
+      return { head: onnx.TensorProto.encode(header).finish() };
+    });
+    return { model: this.encodeModel(graphName, meta, tensors), externalData };
   }
 
   private encodeModel(graphName: string, meta: ModelMetadata, initializers: { head: Uint8Array; raw?: Initializer }[]): Uint8Array {

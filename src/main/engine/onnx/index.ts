@@ -1,4 +1,4 @@
-export { buildOnnxModel, dropoutMaskName, ONNX_INPUT, ONNX_OUTPUT, type OnnxBuildOptions, type OnnxDropout } from './build';
+export { buildOnnxModel, buildOnnxModelExternal, dropoutMaskName, ONNX_INPUT, ONNX_OUTPUT, type OnnxBuildOptions, type OnnxDropout } from './build';
 export { exportOnnx, type ExportOnnxOptions } from './export';
 export { weightReader, type OnnxSource } from './weights';
 export { dropoutSites, type DropoutSite } from './shapes';
@@ -11,9 +11,10 @@ export {
   type OnnxProvider,
   type OnnxRuntimeInfo,
   type ProviderAttempt,
+  type SessionModel,
   type SessionOptions,
 } from './session';
-export { OnnxGenerator, onnxGeneratorFor, type RunMode } from './runner';
+export { OnnxGenerator, onnxGeneratorFor, releaseOnnxGenerator, type FixedWeights, type RunMode, type RunnerSource } from './runner';
 export {
   INFERENCE_PREFERENCES,
   chooseInferenceEngine,

@@ -1,12 +1,16 @@
 /**
- * Runs a `Network` on ONNX Runtime with the TF.js inference path's interface: NHWC tensors
- * in and out, the same `InferenceMode` (BatchNorm statistics, dropout and its seed).
+ * Runs a generator on ONNX Runtime with the TF.js inference path's interface: NHWC tensors
+ * in and out, the same `InferenceMode` (BatchNorm statistics, dropout and its seed). The
+ * weights come from a live `Network` or, as inference loads models, from a spec and its
+ * PyTorch state_dict (`FixedWeights`), which needs no TF.js copy of them at all.
  *
  * - One session per mode variant (eval or train-mode BatchNorm, dropout on or off, batch of
- *   one or any), built from the network's current weights on first use.
- * - Weights are snapshotted: every TF.js `Variable.assign` (an optimizer step, a checkpoint
- *   load) gives the variable a new data id, so a run after any change rebuilds the graph
- *   instead of translating with stale weights.
+ *   one or any), built from the current weights on first use. The weights reach ONNX
+ *   Runtime as in-memory external data (build.ts `buildOnnxModelExternal`), which it copies
+ *   once; no serialised model holding them is built.
+ * - A live network's weights are snapshotted: every TF.js `Variable.assign` (an optimizer
+ *   step, a checkpoint load) gives the variable a new data id, so a run after any change
+ *   rebuilds the graph instead of translating with stale weights.
  * - Dropout masks are drawn exactly as the TF.js executor draws them (tf.dropout, layer i
  *   seeded `seed + i`) and fed to the graph as inputs, so both engines give the same output
  *   for the same seed.
@@ -21,11 +25,12 @@
  *   BatchNorm); `lookup` runs the variant that takes them as inputs.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import type { Network } from '../networks';
+import type { StateDict } from '../io/tensor-data';
+import { Network, type NetworkSpec } from '../networks';
 import type { NormStats, NormStatsHook } from '../networks/executor';
 import * as tf from '../tf';
 import {
-  buildOnnxModel,
+  buildOnnxModelExternal,
   dropoutMaskName,
   normMeanName,
   normStatsLayers,
@@ -53,6 +58,19 @@ interface Variant {
   normStats?: OnnxNormStats;
 }
 
+/**
+ * Weights that do not change while loaded: a spec and its PyTorch state_dict, as inference
+ * loads models (infer/generator.ts `InferenceGenerator`).
+ */
+export interface FixedWeights {
+  readonly spec: NetworkSpec;
+  readonly stateDict: StateDict;
+  readonly isDisposed: boolean;
+}
+
+/** What a runner builds its graphs from. */
+export type RunnerSource = Network | FixedWeights;
+
 function variantKey(v: Variant): string {
   return `${v.training ? 'train' : 'eval'}|${v.dropout ? 'dropout' : 'nodropout'}|${v.batchOne ? '1' : 'n'}|${v.normStats ?? 'graph'}`;
 }
@@ -68,14 +86,18 @@ export class OnnxGenerator {
   private released = false;
 
   constructor(
-    readonly net: Network,
+    readonly source: RunnerSource,
     private readonly sessionOptions: SessionOptions = {},
   ) {}
 
+  get spec(): NetworkSpec {
+    return this.source.spec;
+  }
+
   private hasDropout(): boolean {
-    const find = (layers: Network['spec']['layers']): boolean =>
+    const find = (layers: NetworkSpec['layers']): boolean =>
       layers.some((l) => l.kind === 'dropout' || ((l.kind === 'concatSkip' || l.kind === 'residual') && find(l.body)));
-    return find(this.net.spec.layers);
+    return find(this.spec.layers);
   }
 
   private variant(mode: RunMode, batch: number, normStats?: OnnxNormStats): Variant {
@@ -85,16 +107,19 @@ export class OnnxGenerator {
 
   /** The layers whose statistics the hook exchanges in `mode`, in the graph's order. */
   private statsLayers(mode: RunMode): NormStatsLayer[] {
-    return normStatsLayers(this.net.spec, mode.training);
+    return normStatsLayers(this.spec, mode.training);
   }
 
+  /** Identifies a live network's current weights; fixed weights have nothing that changes. */
   private currentWeightIds(): object[] {
-    return [...this.net.params.values(), ...this.net.buffers.values()].map((v) => v.dataId as object);
+    const { source } = this;
+    if (!(source instanceof Network)) return [];
+    return [...source.params.values(), ...source.buffers.values()].map((v) => v.dataId as object);
   }
 
   /** Drops every session when the weights changed since they were built. */
   private async refresh(): Promise<void> {
-    if (this.net.isDisposed) throw new Error(`${this.net.spec.className} network has been disposed`);
+    if (this.source.isDisposed) throw new Error(`${this.spec.className} network has been disposed`);
     const ids = this.currentWeightIds();
     const same = ids.length === this.weightIds.length && ids.every((id, i) => id === this.weightIds[i]);
     if (!same) {
@@ -114,7 +139,7 @@ export class OnnxGenerator {
     const key = variantKey(v);
     let session = this.sessions.get(key);
     if (!session) {
-      const model = buildOnnxModel(this.net, {
+      const model = buildOnnxModelExternal(this.source, {
         training: v.training,
         dropout: v.dropout ? 'inputs' : 'off',
         inputShape: v.batchOne ? { batch: 1 } : {},
@@ -134,7 +159,7 @@ export class OnnxGenerator {
    * mix fed and computed ones); `record` gets each layer's statistics after the run.
    */
   async run(x: tf.Tensor4D, mode: RunMode, normStats?: NormStatsHook): Promise<tf.Tensor4D> {
-    const { spec } = this.net;
+    const { spec } = this;
     if (x.rank !== 4 || x.shape[3] !== spec.inChannels) {
       throw new Error(`${spec.className}: expected an NHWC tensor with ${spec.inChannels} channels, got shape [${x.shape.join(', ')}]`);
     }
@@ -250,20 +275,27 @@ async function statsData(t: tf.Tensor, dims: number[], l: NormStatsLayer): Promi
   return (await t.data()) as Float32Array;
 }
 
-const byNetwork = new WeakMap<Network, OnnxGenerator>();
+const bySource = new WeakMap<RunnerSource, OnnxGenerator>();
 const live = new Set<OnnxGenerator>();
 
 /**
- * The runner for `net`, created on first use and kept with the network. Runners of networks
+ * The runner for `source`, created on first use and kept with it. Runners of sources
  * disposed since are released here, so their sessions' native memory does not wait for GC.
  */
-export function onnxGeneratorFor(net: Network): OnnxGenerator {
-  for (const g of live) if (g.net.isDisposed) void g.release();
-  let g = byNetwork.get(net);
+export function onnxGeneratorFor(source: RunnerSource): OnnxGenerator {
+  for (const g of live) if (g.source.isDisposed) void g.release();
+  let g = bySource.get(source);
   if (!g || g.isReleased) {
-    g = new OnnxGenerator(net);
-    byNetwork.set(net, g);
+    g = new OnnxGenerator(source);
+    bySource.set(source, g);
     live.add(g);
   }
   return g;
+}
+
+/** Releases `source`'s runner and its sessions now, if it has one. */
+export async function releaseOnnxGenerator(source: RunnerSource): Promise<void> {
+  const g = bySource.get(source);
+  bySource.delete(source);
+  await g?.release();
 }

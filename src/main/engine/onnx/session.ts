@@ -13,7 +13,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-node';
-import { GraphBuilder, attr } from './graph-builder';
+import { GraphBuilder, attr, type ExternalFile } from './graph-builder';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -188,12 +188,26 @@ export function probeOnnxRuntime(): Promise<OnnxRuntimeInfo> {
   return infoPromise;
 }
 
-/** An InferenceSession for an ONNX model's bytes, on the best working providers. */
-export async function createSession(model: Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
+/**
+ * A model for a session: its bytes, and the external data files its initializers name, held
+ * in memory (build.ts `buildOnnxModelExternal`). ONNX Runtime copies those into the session
+ * while creating it; nothing needs them afterwards.
+ */
+export interface SessionModel {
+  model: Uint8Array;
+  externalData?: readonly ExternalFile[];
+}
+
+/** An InferenceSession for an ONNX model, on the best working providers. */
+export async function createSession(model: Uint8Array | SessionModel, options: SessionOptions = {}): Promise<InferenceSession> {
   const ort = await loadOnnxRuntime();
   const info = await probeOnnxRuntime();
   const providers = options.providers ?? info.providers;
   const threads = options.threads ?? info.threads;
   const profilePrefix = options.profilePrefix ?? (process.env.ATELIER_ONNX_PROFILE || undefined);
-  return ort.InferenceSession.create(model, sessionOptions(providers, threads, profilePrefix));
+  const { model: bytes, externalData } = model instanceof Uint8Array ? { model } : model;
+  return ort.InferenceSession.create(bytes, {
+    ...sessionOptions(providers, threads, profilePrefix),
+    ...(externalData?.length ? { externalData: [...externalData] } : {}),
+  });
 }

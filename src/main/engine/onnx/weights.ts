@@ -14,13 +14,17 @@ import {
   patchInstanceNormStateDict,
   stateEntries,
   toTorchLayout,
+  type NetworkOptions,
   type NetworkSpec,
   type StateEntry,
 } from '../networks';
 import { floatValues } from '../networks/state-dict';
 
-/** A network to export: built and loaded, or as its definition plus weights. */
-export type OnnxSource = Network | { spec: NetworkSpec; stateDict: StateDict };
+/**
+ * A network to export: built and loaded, or as its definition plus weights (with the options
+ * it was built from, when known, for the model's description).
+ */
+export type OnnxSource = Network | { spec: NetworkSpec; stateDict: StateDict; options?: NetworkOptions };
 
 export interface WeightReader {
   spec: NetworkSpec;
@@ -52,7 +56,7 @@ export function weightReader(source: OnnxSource): WeightReader {
   const wanted = new Set(stateEntries(spec).map((e) => e.key));
   return {
     spec,
-    description: spec.className,
+    description: source.options ? `${spec.className} (${describeOptions(source.options)})` : spec.className,
     values(entry) {
       if (!wanted.has(entry.key)) throw new Error(`${spec.className} has no entry ${entry.key}`);
       return floatValues(entry.key, patched.sd.get(entry.key)!);
