@@ -124,6 +124,19 @@ describe('fixture checkpoints', () => {
     }
   });
 
+  it('gives the zip format’s contiguous tensors as views of the file, not copies', async () => {
+    // PyTorch aligns zip records to 64 bytes: every float32 tensor can be a view, so a
+    // loaded state dict costs the file's size once.
+    const bytes = await readFile(join(torchFixturesDir, 'G_unet256_bn', 'weights.pth'));
+    const sd = parsePth(bytes);
+    const floats = [...sd.values()].filter((t) => t.dtype === 'float32');
+    expect(floats.length).toBeGreaterThan(10);
+    for (const t of floats) expect(t.data.buffer).toBe(bytes.buffer);
+    // The legacy format's storages follow 8-byte headers at arbitrary offsets: still correct
+    // (compared above), whether viewed or copied.
+    expectSameStateDict(sd, await readPth(join(torchFixturesDir, 'G_unet256_bn', 'weights_legacy.pth')));
+  });
+
   it('reads the same tensors when the zip entries are deflated', async () => {
     const file = join(torchFixturesDir, 'D_basic_in', 'weights.pth');
     const bytes = await readFile(file);
