@@ -21,6 +21,7 @@ import { ganLoss, l1Loss, type GanMode } from '../train/losses';
 import { ImagePool } from '../train/pool';
 import { Rng, deriveSeed } from '../train/rng';
 import {
+  accumulateGradients,
   checkFinite,
   disposeAll,
   groupGradients,
@@ -107,9 +108,9 @@ export class CycleGANModel implements TranslationModel {
     const { lambda_A: lambdaA, lambda_B: lambdaB, lambda_identity: lambdaIdt } = this.opt;
     const optG = this.optimizers.get('G')!;
     const optD = this.optimizers.get('D')!;
-    // Each generator call draws its own dropout masks, as separate calls do in PyTorch.
-    let call = 0;
-    const gMode = () => ({ training: true, dropout: !this.opt.no_dropout, seed: deriveSeed(dropoutSeed, call++) });
+    // Each generator call draws its own dropout masks, as separate calls do in PyTorch; the
+    // calls are numbered in the reference's order (fake_B, rec_A, fake_A, rec_B, idt_A, idt_B).
+    const gMode = (call: number) => ({ training: true, dropout: !this.opt.no_dropout, seed: deriveSeed(dropoutSeed, call) });
     const L: Record<string, tf.Scalar> = {};
     const made = new Map<Visual, tf.Tensor4D>();
     const keep = (name: Visual, t: tf.Tensor4D) => {
@@ -117,31 +118,53 @@ export class CycleGANModel implements TranslationModel {
       return t;
     };
     const owned: tf.Tensor[] = [];
+    const gradsG = new Map<string, tf.Tensor>();
     try {
-      const g = groupGradients(optG.params, () => {
-        const fakeB = keep('fake_B', G_A.apply(realA, gMode()));
-        const recA = keep('rec_A', G_B.apply(fakeB, gMode()));
-        const fakeA = keep('fake_A', G_B.apply(realB, gMode()));
-        const recB = keep('rec_B', G_A.apply(fakeA, gMode()));
-        if (this.useIdentity) {
-          const idtA = keep('idt_A', G_A.apply(realB, gMode()));
-          L.idt_A = tf.keep(tf.mul(tf.mul(l1Loss(idtA, realB), lambdaB), lambdaIdt));
-          const idtB = keep('idt_B', G_B.apply(realA, gMode()));
-          L.idt_B = tf.keep(tf.mul(tf.mul(l1Loss(idtB, realA), lambdaA), lambdaIdt));
-        } else {
-          L.idt_A = tf.keep(tf.scalar(0));
-          L.idt_B = tf.keep(tf.scalar(0));
-        }
+      // loss_G is a sum, so its gradient is the sum of its terms' gradients: each chain of
+      // generator calls gets a tape of its own, and only one chain's activations (two
+      // generators and a discriminator at most) are alive at a time instead of all six
+      // generator calls'. The forwards run in the reference's order, so dropout masks and
+      // BatchNorm running statistics are the same as with one tape.
+      // `f` returns a tensor of its own (the tape's value is disposed here, the losses kept).
+      const chain = (f: () => tf.Scalar) => {
+        const g = groupGradients(optG.params, f);
+        g.value.dispose();
+        accumulateGradients(gradsG, g.grads);
+      };
+      // A → B → A: GAN(D_A(G_A(A)), true) + λ_A·|G_B(G_A(A)) − A|₁.
+      chain(() => {
+        const fakeB = keep('fake_B', G_A.apply(realA, gMode(0)));
+        const recA = keep('rec_A', G_B.apply(fakeB, gMode(1)));
         L.G_A = tf.keep(ganLoss(this.ganMode, D_A.apply(fakeB, TRAIN), true));
-        L.G_B = tf.keep(ganLoss(this.ganMode, D_B.apply(fakeA, TRAIN), true));
         L.cycle_A = tf.keep(tf.mul(l1Loss(recA, realA), lambdaA));
-        L.cycle_B = tf.keep(tf.mul(l1Loss(recB, realB), lambdaB));
-        return [L.G_B, L.cycle_A, L.cycle_B, L.idt_A, L.idt_B].reduce((s, t) => tf.add(s, t!), L.G_A) as tf.Scalar;
+        return tf.add(L.G_A, L.cycle_A) as tf.Scalar;
       });
-      owned.push(g.value, ...g.grads.values());
+      // B → A → B.
+      chain(() => {
+        const fakeA = keep('fake_A', G_B.apply(realB, gMode(2)));
+        const recB = keep('rec_B', G_A.apply(fakeA, gMode(3)));
+        L.G_B = tf.keep(ganLoss(this.ganMode, D_B.apply(fakeA, TRAIN), true));
+        L.cycle_B = tf.keep(tf.mul(l1Loss(recB, realB), lambdaB));
+        return tf.add(L.G_B, L.cycle_B) as tf.Scalar;
+      });
+      if (this.useIdentity) {
+        chain(() => {
+          const idtA = keep('idt_A', G_A.apply(realB, gMode(4)));
+          L.idt_A = tf.keep(tf.mul(tf.mul(l1Loss(idtA, realB), lambdaB), lambdaIdt));
+          return tf.clone(L.idt_A);
+        });
+        chain(() => {
+          const idtB = keep('idt_B', G_B.apply(realA, gMode(5)));
+          L.idt_B = tf.keep(tf.mul(tf.mul(l1Loss(idtB, realA), lambdaA), lambdaIdt));
+          return tf.clone(L.idt_B);
+        });
+      } else {
+        L.idt_A = tf.keep(tf.scalar(0));
+        L.idt_B = tf.keep(tf.scalar(0));
+      }
       checkFinite(readScalars(L), ['G_A', 'G_B', 'cycle_A', 'cycle_B', 'idt_A', 'idt_B']);
-      onGradients?.('G', g.grads);
-      optG.step(g.grads);
+      onGradients?.('G', gradsG);
+      optG.step(gradsG);
 
       // The pools are queried in the reference's order: D_A's (fake_B) first.
       const fakeBPooled = this.pools.get('fake_B')!.query(made.get('fake_B')!);
@@ -165,7 +188,7 @@ export class CycleGANModel implements TranslationModel {
       disposeAll(made.values());
       throw err;
     } finally {
-      disposeAll([...owned, ...Object.values(L)]);
+      disposeAll([...owned, ...gradsG.values(), ...Object.values(L)]);
     }
   }
 

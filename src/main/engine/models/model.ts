@@ -10,6 +10,7 @@ import type { Network } from '../networks';
 import * as tf from '../tf';
 import type { Adam } from '../train/adam';
 import type { ImagePool } from '../train/pool';
+import { untaped } from '../train/tape';
 
 /** A batch as the data loader gives it: domains A and B of the dataset, NHWC in [-1, 1]. */
 export interface ModelInput {
@@ -95,7 +96,9 @@ export function parameterGroup(networks: ReadonlyMap<string, Network>, names: re
 /**
  * `tf.variableGrads` over an optimizer's parameter map: returns the loss value and the
  * gradients keyed like the map. Parameters without a path to the loss get no entry (PyTorch
- * leaves their `.grad` None and Adam skips them).
+ * leaves their `.grad` None and Adam skips them). Called inside another gradient
+ * computation (pix2pix's D step inside G's), it records nothing on the enclosing tape: its
+ * value and gradients are constants there, as the reference's detached D update is.
  */
 export function groupGradients(
   group: ReadonlyMap<string, tf.Variable>,
@@ -103,13 +106,31 @@ export function groupGradients(
 ): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const keys = [...group.keys()];
   const vars = [...group.values()];
-  const { value, grads } = tf.variableGrads(f, vars);
+  const { value, grads } = untaped(() => tf.variableGrads(f, vars));
   const byKey = new Map<string, tf.Tensor>();
   vars.forEach((v, i) => {
     const g = grads[v.name];
     if (g) byKey.set(keys[i]!, g);
   });
   return { value, grads: byKey };
+}
+
+/**
+ * Adds the gradients `partial` into `total` key by key, disposing the partials and the
+ * sums they replace: for a loss that is a sum of terms computed on separate gradient
+ * tapes, so that only one term's activations are alive at a time.
+ */
+export function accumulateGradients(total: Map<string, tf.Tensor>, partial: ReadonlyMap<string, tf.Tensor>): void {
+  for (const [key, g] of partial) {
+    const sum = total.get(key);
+    if (!sum) {
+      total.set(key, g);
+      continue;
+    }
+    total.set(key, tf.add(sum, g));
+    sum.dispose();
+    g.dispose();
+  }
 }
 
 export function disposeAll(tensors: Iterable<tf.Tensor | undefined | null>): void {

@@ -5,6 +5,7 @@
  * BatchNorm batch statistics are handed back to it for the running-stat update.
  */
 import * as tf from '../tf';
+import { batchNormTrain, instanceNorm, normalizeWithStats } from './norm';
 import { reflectionPad2d } from './reflection-pad';
 import type { BatchNormLayer, Layer, NetworkSpec } from './spec';
 
@@ -104,8 +105,12 @@ export function forward(spec: NetworkSpec, x: tf.Tensor4D, mode: ForwardMode, ct
         if (h.shape[1] * h.shape[2] <= 1) {
           throw new Error(`${layer.module}: instance norm needs more than one spatial element, got ${h.shape[1]}×${h.shape[2]}`);
         }
-        const { mean, variance } = inputStats(layer.module, h, [1, 2]);
-        return tf.mul(tf.sub(h, mean), tf.rsqrt(tf.add(variance, layer.eps)));
+        const shared = mode.normStats?.lookup?.(layer.module);
+        if (shared) return normalizeWithStats(h, shared, layer.eps);
+        const record = mode.normStats?.record;
+        const { y, stats } = instanceNorm(h, layer.eps, record !== undefined);
+        if (record) record(layer.module, stats!);
+        return y;
       }
       case 'relu':
         return tf.relu(h);
@@ -129,14 +134,6 @@ export function forward(spec: NetworkSpec, x: tf.Tensor4D, mode: ForwardMode, ct
     }
   };
 
-  const inputStats = (module: string, h: tf.Tensor4D, axes: number[]): NormStats => {
-    const shared = mode.normStats?.lookup?.(module);
-    if (shared) return shared;
-    const stats = tf.moments(h, axes, axes.length === 2);
-    if (mode.normStats?.record) mode.normStats.record(module, { mean: tf.keep(stats.mean), variance: tf.keep(stats.variance) });
-    return stats;
-  };
-
   const batchNorm = (layer: BatchNormLayer, h: tf.Tensor4D): tf.Tensor4D => {
     const gamma = ctx.param(layer.weight.key);
     const beta = ctx.param(layer.bias.key);
@@ -145,10 +142,21 @@ export function forward(spec: NetworkSpec, x: tf.Tensor4D, mode: ForwardMode, ct
       if (count <= 1) {
         throw new Error(`${layer.module}: batch norm in train mode needs more than one value per channel, got input [${h.shape.join(', ')}]`);
       }
-      const { mean, variance } = inputStats(layer.module, h, [0, 1, 2]) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
-      if (mode.updateRunningStats !== false) ctx.onBatchStats?.(layer, mean as tf.Tensor1D, variance as tf.Tensor1D, count);
-      const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, layer.eps)));
-      return tf.add(tf.mul(tf.sub(h, mean), scale), beta);
+      const shared = mode.normStats?.lookup?.(layer.module);
+      const onStats = mode.updateRunningStats !== false ? ctx.onBatchStats : undefined;
+      if (shared) {
+        onStats?.(layer, shared.mean as tf.Tensor1D, shared.variance as tf.Tensor1D, count);
+        return normalizeWithStats(h, shared, layer.eps, { gamma, beta });
+      }
+      const record = mode.normStats?.record;
+      const { y, stats } = batchNormTrain(h, gamma, beta, layer.eps, record !== undefined || onStats !== undefined);
+      if (stats) {
+        // Handed over kept, as the hook expects; otherwise they were only for the update.
+        if (record) record(layer.module, stats);
+        onStats?.(layer, stats.mean as tf.Tensor1D, stats.variance as tf.Tensor1D, count);
+        if (!record) tf.dispose([stats.mean, stats.variance]);
+      }
+      return y;
     }
     const scale = tf.mul(gamma, tf.rsqrt(tf.add(ctx.buffer(layer.runningVar.key), layer.eps)));
     const shift = tf.sub(beta, tf.mul(ctx.buffer(layer.runningMean.key), scale));

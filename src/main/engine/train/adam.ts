@@ -14,6 +14,7 @@
  * gradient in a step is left untouched (its count does not advance).
  */
 import * as tf from '../tf';
+import { untaped } from './tape';
 
 export interface AdamOptions {
   lr: number;
@@ -73,6 +74,11 @@ export class Adam {
    * not own are an error (they would signal a model wiring mistake); missing keys are skipped.
    */
   step(grads: ReadonlyMap<string, tf.Tensor | undefined>): void {
+    // An update is never differentiated; pix2pix steps D while G's gradient tape records.
+    untaped(() => this.update(grads));
+  }
+
+  private update(grads: ReadonlyMap<string, tf.Tensor | undefined>): void {
     for (const key of grads.keys()) {
       if (!this.params.has(key)) throw new Error(`Adam: gradient for unknown parameter '${key}'`);
     }
@@ -88,18 +94,18 @@ export class Adam {
       const biasCorrection1 = 1 - beta1 ** step;
       const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
       const stepSize = lr / biasCorrection1;
-      const next = tf.tidy(() => {
-        const m0 = prev?.expAvg ?? tf.zerosLike(param);
-        const v0 = prev?.expAvgSq ?? tf.zerosLike(param);
-        const m = tf.add(tf.mul(m0, beta1), tf.mul(grad, 1 - beta1));
-        const v = tf.add(tf.mul(v0, beta2), tf.mul(tf.mul(grad, grad), 1 - beta2));
-        const denom = tf.add(tf.div(tf.sqrt(v), biasCorrection2Sqrt), eps);
-        param.assign(tf.sub(param, tf.mul(tf.div(m, denom), stepSize)));
-        return { m: tf.keep(m), v: tf.keep(v) };
-      });
+      // One small scope per intermediate result, and the previous moments released as soon
+      // as the new ones exist: the largest parameters are tens of MB each, and a dozen of
+      // their temporaries alive at once would need that much contiguous heap again.
+      const m = tf.keep(tf.tidy(() => tf.add(tf.mul(prev?.expAvg ?? tf.zerosLike(param), beta1), tf.mul(grad, 1 - beta1))));
       prev?.expAvg.dispose();
+      const v = tf.keep(tf.tidy(() => tf.add(tf.mul(prev?.expAvgSq ?? tf.zerosLike(param), beta2), tf.mul(tf.mul(grad, grad), 1 - beta2))));
       prev?.expAvgSq.dispose();
-      this.moments.set(key, { step, expAvg: next.m, expAvgSq: next.v });
+      tf.tidy(() => {
+        const update = tf.tidy(() => tf.mul(tf.div(m, tf.add(tf.div(tf.sqrt(v), biasCorrection2Sqrt), eps)), stepSize));
+        param.assign(tf.sub(param, update));
+      });
+      this.moments.set(key, { step, expAvg: m, expAvgSq: v });
     }
   }
 

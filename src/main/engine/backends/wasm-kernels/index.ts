@@ -6,21 +6,29 @@
  *   too slow:  Conv2DBackpropInput (single-threaded scalar loops in the package; every
  *              convolution's input gradient and every transposed convolution). Ours keeps
  *              the package's for calls with few dy pixels, where the loop is faster.
+ *   copies:    Identity (every tensor a gradient tape saves is cloned, and the package's
+ *              clone copies the data: a training step held its activations and weights twice);
+ *              Conv2D, which keeps a packed copy of every filter until the filter is disposed
+ *              (ours runs the package's and drops that copy while a gradient is computed).
  * Every other kernel of those steps is the package's own.
  */
 import * as tf from '../../tf';
+import { conv2dConfig, setPackageConv2D } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig, setPackageConv2DBackpropInput } from './conv2d-backprop-input';
+import { identityConfig } from './identity';
 
 export interface WasmTrainingKernel {
   config: tf.KernelConfig;
   /** Why it is registered: the package lacks it, or its own version is replaced. */
-  reason: 'missing' | 'replaces-slow';
+  reason: 'missing' | 'replaces-slow' | 'replaces-copying' | 'wraps-caching';
 }
 
 export const WASM_TRAINING_KERNELS: readonly WasmTrainingKernel[] = [
   { config: conv2DBackpropFilterConfig, reason: 'missing' },
   { config: conv2DBackpropInputConfig, reason: 'replaces-slow' },
+  { config: identityConfig, reason: 'replaces-copying' },
+  { config: conv2dConfig, reason: 'wraps-caching' },
 ];
 
 /** The package's own kernels that ours replaced, to restore them. */
@@ -39,6 +47,7 @@ export function registerWasmTrainingKernels(): void {
   }
   // Small calls are faster in the package's loop (see conv2d-backprop-input.ts).
   setPackageConv2DBackpropInput(replaced.get(tf.Conv2DBackpropInput)?.kernelFunc);
+  setPackageConv2D(replaced.get(tf.Conv2D)?.kernelFunc);
 }
 
 /** Puts the package's kernels back (benchmarks compare both). */
@@ -52,4 +61,5 @@ export function unregisterWasmTrainingKernels(): void {
     replaced.delete(config.kernelName);
   }
   setPackageConv2DBackpropInput(undefined);
+  setPackageConv2D(undefined);
 }
