@@ -8,9 +8,9 @@ import { parseTranslateArgs } from '../../src/main/cli/translate';
 import { saveModel } from '../../src/main/engine/io/model-file';
 import { writePth } from '../../src/main/engine/io/pth';
 import { defineG, type GeneratorOptions } from '../../src/main/engine/networks';
-import { writeCheckpoint } from '../../src/main/engine/train/checkpoint';
-import { resolveTrainOptions, type TrainOptions } from '../../src/shared/train-options';
+import type { TrainOptions } from '../../src/shared/train-options';
 import { sharedData } from '../helpers/paths';
+import { saveRunGenerator, startPix2pixRun } from '../helpers/train-run';
 
 /** The generator options a run's options give (as the trainer builds G). */
 const optionsOf = (o: TrainOptions): GeneratorOptions => ({
@@ -120,26 +120,11 @@ describe('atelier translate / inspect', () => {
   });
 
   it('translates with a training run folder, picking the direction the run has', async () => {
-    const runDir = join(root, 'runs', 'facades');
-    const options = resolveTrainOptions({
-      dataroot: '/data/facades',
-      name: 'facades',
-      checkpoints_dir: join(root, 'runs'),
-      model: 'pix2pix',
-      direction: 'BtoA',
-      netG: 'resnet_2blocks',
-      ngf: 4,
-      norm: 'instance',
-      no_dropout: true,
-      seed: 1,
-    });
-    await mkdir(runDir, { recursive: true });
-    await writeFile(join(runDir, 'options.json'), JSON.stringify(options));
+    const { dir: runDir, options } = await startPix2pixRun(join(root, 'runs'), 'facades');
     const empty = await cli(['translate', '--model', runDir, '--input', root, '--output', join(root, 'x'), '--backend', 'cpu']);
     expect(empty.err).toMatch(/the run has saved no checkpoint yet/);
     const net = defineG(optionsOf(options), { seed: 3 });
-    const meta = { sequence: 5, kind: 'training-run', model: 'pix2pix', options, position: { step: 5, epoch: 1 } };
-    await writeCheckpoint(join(runDir, 'checkpoints'), 'latest', { meta, tensors: new Map([['net_G', net.stateDict()]]) });
+    await saveRunGenerator(runDir, options, net.stateDict(), 5);
     net.dispose();
     const photo = join(root, 'labels.png');
     await sharp(sharedData('facades', 'train', '5.jpg')).extract({ left: 256, top: 0, width: 256, height: 256 }).resize(64, 64).png().toFile(photo);
