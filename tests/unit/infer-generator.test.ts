@@ -14,18 +14,9 @@ import { StateDictError, defineG, type GeneratorOptions, type Network } from '..
 import { OnnxGenerator, buildOnnxModelExternal, type InferenceEngine } from '../../src/main/engine/onnx';
 import * as tf from '../../src/main/engine/tf';
 import { useBackend } from '../helpers/backend';
+import { smallGenerator } from '../helpers/network-options';
 
-const G = (o: Partial<GeneratorOptions>): GeneratorOptions => ({
-  netG: 'resnet_2blocks',
-  inputNc: 3,
-  outputNc: 3,
-  ngf: 4,
-  norm: 'batch',
-  useDropout: false,
-  initType: 'kaiming',
-  initGain: 0.02,
-  ...o,
-});
+const G = (o: Partial<GeneratorOptions>): GeneratorOptions => smallGenerator({ netG: 'resnet_2blocks', initType: 'kaiming', ...o });
 
 const EVAL: InferenceMode = { training: false, dropout: false };
 const TEST_MODE: InferenceMode = { training: true, dropout: true, seed: 11 };
