@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopProcess } from '../../src/main/bench/studio';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = join(ROOT, 'out/main/cli.js');
@@ -88,16 +89,6 @@ export async function startStudio(options: { home: string; project?: string; dem
     process: child,
     stop: () => stopProcess(child),
   };
-}
-
-/** SIGTERM (the server cancels jobs and stops its engine), SIGKILL if it lingers. */
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** A scratch folder for one test: `home/` for per-user state, `projects/` for project folders. */

@@ -122,7 +122,7 @@ function callApi<N extends RequestName>(origin: string, token: string, name: N, 
 }
 
 /** SIGTERM (the server cancels its jobs and stops its engine), SIGKILL if it lingers. */
-async function stopProcess(child: ChildProcess): Promise<void> {
+export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   child.kill('SIGTERM');
