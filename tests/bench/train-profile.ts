@@ -29,9 +29,12 @@ for (const model of models) {
 
     const trace = startKernelTrace();
     const t0 = performance.now();
-    m.optimizeParameters({ dropoutSeed: 2 });
+    try {
+      m.optimizeParameters({ dropoutSeed: 2 });
+    } finally {
+      trace.stop();
+    }
     const total = performance.now() - t0;
-    trace.stop();
 
     const top = trace.records().filter((r) => !r.parent);
     const topMs = top.reduce((n, r) => n + r.ms, 0);

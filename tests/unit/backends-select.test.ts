@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { activeKernelTrace, startKernelTrace } from '../../src/main/engine/backends/kernel-trace';
 import { BACKEND_ORDER, initBackend } from '../../src/main/engine/backends/select';
 import { wasmBinaryDir } from '../../src/main/engine/backends/wasm';
+import { setOnnxKernelsEnabled } from '../../src/main/engine/backends/wasm-kernels/onnx-session';
+import { onnxThreads } from '../../src/main/engine/onnx/session';
 import * as tf from '../../src/main/engine/tf';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -110,7 +112,7 @@ describe('the wasm backend', () => {
   it('runs the threaded SIMD build with the threads asked for, and computes what cpu computes', async () => {
     const info = await initBackend({ prefer: 'wasm', threads: 2 });
     expect(info).toMatchObject({ name: 'wasm', threads: 2 });
-    expect(info.device).toBe('CPU, 2 threads, WebAssembly SIMD (XNNPACK)');
+    expect(info.device).toBe(`CPU, 2 threads, WebAssembly SIMD (XNNPACK); convolutions on ONNX Runtime, ${onnxThreads()} ${onnxThreads() === 1 ? 'thread' : 'threads'}`);
     const x = tf.tensor4d(Float32Array.from({ length: 2 * 17 * 17 * 8 }, (_, i) => Math.sin(i)), [2, 17, 17, 8]);
     const w = tf.tensor4d(Float32Array.from({ length: 3 * 3 * 8 * 16 }, (_, i) => Math.cos(i)), [3, 3, 8, 16]);
     const onWasm = tf.conv2d(x, w, 2, 'same').dataSync();
@@ -126,6 +128,9 @@ describe('the wasm backend', () => {
 
   it('records which kernel ran where, and through which route, when traced', async () => {
     await initBackend({ prefer: 'wasm', threads: 2 });
+    // The XNNPACK routes, taken where ONNX Runtime does not load (wasm-kernels.test.ts
+    // covers the ONNX Runtime ones).
+    setOnnxKernelsEnabled(false);
     const trace = startKernelTrace();
     try {
       const x = tf.variable(tf.ones([1, 16, 16, 2]));
@@ -136,6 +141,7 @@ describe('the wasm backend', () => {
       w.dispose();
     } finally {
       trace.stop();
+      setOnnxKernelsEnabled(true);
     }
     const records = trace.records();
     const find = (kernel: string, parent?: string) => records.find((r) => r.kernel === kernel && r.parent === parent);

@@ -3,7 +3,7 @@
  * implementation of TF.js), on shapes drawn at random and on the layer shapes of the
  * reference networks; then a whole training step of a small conv net on both backends.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backends/select';
 import { startKernelTrace } from '../../src/main/engine/backends/kernel-trace';
 import { WASM_TRAINING_KERNELS, registerWasmTrainingKernels } from '../../src/main/engine/backends/wasm-kernels';
@@ -11,6 +11,11 @@ import {
   PHASE_CONV_MIN_DY_PIXELS,
   setPackageConv2DBackpropInput,
 } from '../../src/main/engine/backends/wasm-kernels/conv2d-backprop-input';
+import { setConvGemmForm } from '../../src/main/engine/backends/wasm-kernels/onnx-conv';
+import { onnxKernelsAvailable, setOnnxKernelsEnabled } from '../../src/main/engine/backends/wasm-kernels/onnx-session';
+import { ONNX_REDUCE_MIN_SIZE } from '../../src/main/engine/backends/wasm-kernels/onnx-reduce';
+import { REFLECTION_PAD_GRAD } from '../../src/main/engine/backends/wasm-kernels/reflection-pad-grad';
+import { reflectionPad2d } from '../../src/main/engine/networks/reflection-pad';
 import * as tf from '../../src/main/engine/tf';
 
 const REL_TOL = 1e-4;
@@ -44,6 +49,7 @@ function expectClose(actual: Float32Array, expected: Float32Array, what: string)
 }
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+type Shape4 = [number, number, number, number];
 
 interface ConvCase {
   name: string;
@@ -145,6 +151,32 @@ describe('the training kernels are registered for wasm', () => {
   });
 });
 
+/**
+ * The routes a convolution kernel can take on wasm: ONNX Runtime's Conv / ConvTranspose,
+ * ONNX Runtime's GEMM forms, and WebAssembly (XNNPACK, or the package's loop).
+ */
+const routes = {
+  'onnxruntime conv': () => {
+    setOnnxKernelsEnabled(true);
+    setConvGemmForm('never');
+  },
+  'onnxruntime gemm': () => {
+    setOnnxKernelsEnabled(true);
+    setConvGemmForm('always');
+  },
+  webassembly: () => {
+    setOnnxKernelsEnabled(false);
+    setConvGemmForm('auto');
+  },
+} as const;
+
+function defaultRoutes(): void {
+  setOnnxKernelsEnabled(true);
+  setConvGemmForm('auto');
+}
+
+afterEach(defaultRoutes);
+
 describe.each(allCases)('$name', (c) => {
   const { xShape, dyShape, filterShape } = shapes(c);
   const random = rng(1000 + allCases.indexOf(c));
@@ -158,34 +190,96 @@ describe.each(allCases)('$name', (c) => {
     ...(c.dimRoundingMode ? { dimRoundingMode: c.dimRoundingMode } : {}),
   };
 
-  it(`Conv2DBackpropFilter x [${xShape}] dy [${dyShape}]`, async () => {
+  it(`Conv2D x [${xShape}] → [${dyShape}], every route`, async () => {
+    const run = () =>
+      tf.engine().runKernel(tf.Conv2D, { x: tf.tensor4d(x, xShape), filter: tf.tensor4d(filter, filterShape) }, {
+        ...attrs,
+        dilations: [1, 1],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const expected = await onBackend('cpu', () => tf.tidy(run));
+    for (const [route, use] of Object.entries(routes)) {
+      use();
+      expectClose(await onBackend('wasm', () => tf.tidy(run)), expected, `y, ${route}`);
+    }
+  });
+
+  it(`Conv2DBackpropFilter x [${xShape}] dy [${dyShape}], every route`, async () => {
     const run = () =>
       tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: tf.tensor4d(x, xShape), dy: tf.tensor4d(dy, dyShape) }, {
         ...attrs,
         filterShape,
       } as unknown as tf.NamedAttrMap) as tf.Tensor;
     const expected = await onBackend('cpu', () => tf.tidy(run));
-    const actual = await onBackend('wasm', () => tf.tidy(run));
-    expectClose(actual, expected, 'dW');
+    for (const [route, use] of Object.entries(routes)) {
+      use();
+      expectClose(await onBackend('wasm', () => tf.tidy(run)), expected, `dW, ${route}`);
+    }
   });
 
-  it(`Conv2DBackpropInput dy [${dyShape}] → [${xShape}]`, async () => {
+  it(`Conv2DBackpropInput dy [${dyShape}] → [${xShape}], every route`, async () => {
     const run = () =>
       tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, filterShape) }, {
         ...attrs,
         inputShape: xShape,
       } as unknown as tf.NamedAttrMap) as tf.Tensor;
     const expected = await onBackend('cpu', () => tf.tidy(run));
-    // Every call through the phase convolution, then with the small-call route as registered.
+    for (const [route, use] of Object.entries(routes)) {
+      use();
+      expectClose(await onBackend('wasm', () => tf.tidy(run)), expected, `dx, ${route}`);
+    }
+    // WebAssembly: every call through the phase convolution, then with the small-call route.
+    routes.webassembly();
     setPackageConv2DBackpropInput(undefined);
     expectClose(await onBackend('wasm', () => tf.tidy(run)), expected, 'dx, phase convolution');
     registerWasmTrainingKernels();
-    expectClose(await onBackend('wasm', () => tf.tidy(run)), expected, 'dx, as registered');
   });
 });
 
-describe('Conv2DBackpropInput routes', () => {
-  it('sends calls with few dy pixels to the package loop and the rest to the phase convolution', async () => {
+describe('dilated Conv2D', () => {
+  it.each([
+    { x: [1, 9, 11, 3], filter: [3, 3, 3, 4], strides: [1, 1], dilations: [2, 2], pad: 'same' },
+    { x: [2, 12, 10, 2], filter: [2, 3, 2, 3], strides: [1, 1], dilations: [3, 2], pad: 'valid' },
+    { x: [1, 8, 8, 5], filter: [3, 2, 5, 2], strides: [1, 1], dilations: [2, 1], pad: [[0, 0], [1, 2], [0, 3], [0, 0]] },
+  ])('x [$x] filter [$filter] dilations $dilations on every route', async (c) => {
+    const random = rng(77);
+    const x = randomValues(random, c.x.reduce((a, b) => a * b));
+    const filter = randomValues(random, c.filter.reduce((a, b) => a * b));
+    const run = () =>
+      tf.conv2d(tf.tensor4d(x, c.x as Shape4), tf.tensor4d(filter, c.filter as Shape4), c.strides as [number, number], c.pad as Pad & 'same', 'NHWC', c.dilations as [number, number]);
+    const expected = await onBackend('cpu', () => tf.tidy(run));
+    for (const [route, use] of Object.entries(routes)) {
+      use();
+      expectClose(await onBackend('wasm', () => tf.tidy(run)), expected, `y, ${route}`);
+    }
+  });
+});
+
+describe('kernel routes', () => {
+  it('with ONNX Runtime, the three convolutions of a step run there, by the form their sizes call for', async () => {
+    routes['onnxruntime conv']();
+    setConvGemmForm('auto');
+    expect(onnxKernelsAvailable()).toBe(true);
+    await tf.setBackend('wasm');
+    const trace = startKernelTrace();
+    try {
+      tf.tidy(() => {
+        const x = tf.randomUniform([1, 16, 16, 4]) as tf.Tensor4D;
+        const deep = tf.randomUniform([1, 2, 2, 16]) as tf.Tensor4D;
+        const f = (w: tf.Tensor, input: tf.Tensor4D) => tf.sum(tf.conv2d(input, w as tf.Tensor4D, 2, 1));
+        tf.grads((w: tf.Tensor) => f(w, x))([tf.randomUniform([4, 4, 4, 8])]);
+        tf.grads((w: tf.Tensor, input: tf.Tensor) => f(w, input as tf.Tensor4D))([tf.randomUniform([4, 4, 16, 16]), deep]);
+      });
+    } finally {
+      trace.stop();
+    }
+    const impl = (kernel: string) => trace.records().filter((r) => r.kernel === kernel && !r.parent).map((r) => r.impl).sort();
+    expect(impl(tf.Conv2D)).toEqual(['onnxruntime-conv', 'onnxruntime-gemm']);
+    expect(impl(tf.Conv2DBackpropFilter)).toEqual(['onnxruntime-gemm']);
+    expect(impl(tf.Conv2DBackpropInput)).toEqual(['onnxruntime-gemm']);
+  });
+
+  it('without it, small input gradients go to the package loop and the rest to the phase convolution', async () => {
+    routes.webassembly();
     await tf.setBackend('wasm');
     const trace = startKernelTrace();
     try {
@@ -197,11 +291,13 @@ describe('Conv2DBackpropInput routes', () => {
       });
     } finally {
       trace.stop();
+      routes['onnxruntime conv']();
+      setConvGemmForm('auto');
     }
     expect(16).toBeLessThan(PHASE_CONV_MIN_DY_PIXELS);
     expect(128).toBeGreaterThanOrEqual(PHASE_CONV_MIN_DY_PIXELS);
-    const routes = trace.records().filter((r) => r.kernel === tf.Conv2DBackpropInput && !r.parent);
-    expect(routes.map((r) => [r.impl, r.calls]).sort()).toEqual([['package-loop', 1], ['xnnpack-phase-conv', 1]]);
+    const routesTaken = trace.records().filter((r) => r.kernel === tf.Conv2DBackpropInput && !r.parent);
+    expect(routesTaken.map((r) => [r.impl, r.calls]).sort()).toEqual([['package-loop', 1], ['xnnpack-phase-conv', 1]]);
   });
 });
 
@@ -289,3 +385,71 @@ describe('a conv net training step', () => {
     for (const key of Object.keys(expected)) expectClose(actual[key]!, expected[key]!, key);
   });
 });
+
+describe('Mean and Sum', () => {
+  const cases: { shape: number[]; axis: number | number[]; keepDims: boolean }[] = [
+    { shape: [1, 64, 64, 8], axis: [1, 2], keepDims: true }, // instance norm statistics
+    { shape: [2, 33, 31, 9], axis: [0, 1, 2], keepDims: false }, // batch norm statistics
+    { shape: [2, 40, 41, 5], axis: [1, 2, 3], keepDims: false },
+    { shape: [3, 50, 30, 7], axis: [-1], keepDims: true },
+    { shape: [2, 30, 40, 9], axis: [0, 2], keepDims: true }, // axes not adjacent
+    { shape: [70_000], axis: 0, keepDims: false },
+    { shape: [4, 9, 7, 3], axis: [1, 2], keepDims: true }, // below the size ONNX Runtime takes
+  ];
+  it.each(cases)('[$shape] over $axis (keepDims $keepDims) on wasm as on cpu', async (c) => {
+    const values = randomValues(rng(c.shape.length * 31 + c.shape[1]!), c.shape.reduce((a, b) => a * b));
+    for (const op of ['mean', 'sum'] as const) {
+      const run = () => tf[op](tf.tensor(values, c.shape), c.axis, c.keepDims);
+      await tf.setBackend('cpu');
+      const expected = tf.tidy(run);
+      const expectedShape = expected.shape;
+      const expectedValues = (await expected.data()) as Float32Array;
+      expected.dispose();
+      await tf.setBackend('wasm');
+      const trace = startKernelTrace();
+      let actual: tf.Tensor;
+      try {
+        actual = tf.tidy(run);
+      } finally {
+        trace.stop();
+      }
+      expect(actual.shape, `${op} shape`).toEqual(expectedShape);
+      expectClose((await actual.data()) as Float32Array, expectedValues, op);
+      actual.dispose();
+      const kernel = op === 'mean' ? tf.Mean : tf.Sum;
+      const impl = trace.records().find((r) => r.kernel === kernel && !r.parent)?.impl;
+      const size = c.shape.reduce((a, b) => a * b);
+      expect(impl, `${op} route`).toBe(size >= ONNX_REDUCE_MIN_SIZE ? 'onnxruntime-reduce' : 'tfjs');
+    }
+  });
+});
+
+describe('reflection padding gradient', () => {
+  it.each([
+    { shape: [1, 12, 10, 3], p: 3 },
+    { shape: [2, 9, 11, 4], p: 1 },
+    { shape: [1, 5, 4, 2], p: 3 }, // the mirrored strips overlap
+    { shape: [2, 6, 7, 2], p: 2 },
+  ])('[$shape] padded by $p: one ONNX Runtime kernel on wasm, the same values as the TF.js ops on cpu', async (c) => {
+    const random = rng(c.p * 100 + c.shape[1]!);
+    const x = randomValues(random, c.shape.reduce((a, b) => a * b));
+    const paddedShape = [c.shape[0]!, c.shape[1]! + 2 * c.p, c.shape[2]! + 2 * c.p, c.shape[3]!];
+    const r = randomValues(random, paddedShape.reduce((a, b) => a * b));
+    const run = () =>
+      tf.grad((t: tf.Tensor) => tf.sum(tf.mul(reflectionPad2d(t as tf.Tensor4D, c.p), tf.tensor(r, paddedShape))))(tf.tensor(x, c.shape));
+    const expected = await onBackend('cpu', () => tf.tidy(run));
+    await tf.setBackend('wasm');
+    const trace = startKernelTrace();
+    let actual: tf.Tensor;
+    try {
+      actual = tf.tidy(run);
+    } finally {
+      trace.stop();
+    }
+    expectClose((await actual.data()) as Float32Array, expected, 'dx');
+    actual.dispose();
+    expect(trace.records().some((rec) => rec.kernel === REFLECTION_PAD_GRAD && rec.impl === 'onnxruntime')).toBe(true);
+    expect(trace.records().some((rec) => rec.kernel === tf.Slice)).toBe(false);
+  });
+});
+

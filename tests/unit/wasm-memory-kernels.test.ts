@@ -1,12 +1,13 @@
 /**
  * The wasm kernels registered to keep training's memory down (backends/wasm-kernels): Identity
  * shares its input's buffer instead of copying it, and Conv2D drops XNNPACK's packed copy
- * of the filter after each call while a gradient is computed, with results and weights as
- * the cpu backend's.
+ * of the filter after each call while a gradient is computed (on the XNNPACK route, taken
+ * where ONNX Runtime does not load), with results and weights as the cpu backend's.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backends/select';
 import { startKernelTrace } from '../../src/main/engine/backends/kernel-trace';
+import { setOnnxKernelsEnabled } from '../../src/main/engine/backends/wasm-kernels/onnx-session';
 import * as tf from '../../src/main/engine/tf';
 
 beforeAll(async () => {
@@ -51,8 +52,10 @@ describe('Identity', () => {
   });
 });
 
-describe('Conv2D', () => {
+describe('Conv2D on XNNPACK (where ONNX Runtime does not load)', () => {
   const values = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+  beforeAll(() => setOnnxKernelsEnabled(false));
+  afterAll(() => setOnnxKernelsEnabled(true));
 
   it('inside a gradient computation: drops the packed filter after each call, with results as on cpu', async () => {
     await tf.setBackend('wasm');

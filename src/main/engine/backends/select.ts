@@ -16,6 +16,8 @@ import { availableParallelism } from 'node:os';
 import type { BackendAttempt, BackendInfo, BackendName } from '../../../shared/backend';
 import * as tf from '../tf';
 import { detectCudaDevice } from './cuda-device';
+import { onnxThreads } from '../onnx/session';
+import { onnxKernelsUnavailable } from './wasm-kernels/onnx-session';
 import { activeKernelTrace, startKernelTrace } from './kernel-trace';
 import { registerTrainingGradients } from './gradients';
 import { BackendUnavailable, isTensorflowPackageLoaded, loadTensorflowBackend } from './tfjs-node';
@@ -73,8 +75,14 @@ async function tryWasm(threads: number | undefined, log: (line: string) => void)
   const init = await initWasmBackend(threads === undefined ? {} : { threads });
   if (init.threadsNote) log(`wasm: ${init.threadsNote}`);
   registerWasmTrainingKernels();
-  const plural = init.threads === 1 ? 'thread' : 'threads';
-  return { device: `CPU, ${init.threads} ${plural}, WebAssembly${init.simd ? ' SIMD' : ''} (XNNPACK)`, threads: init.threads };
+  const plural = (n: number) => (n === 1 ? 'thread' : 'threads');
+  const base = `CPU, ${init.threads} ${plural(init.threads)}, WebAssembly${init.simd ? ' SIMD' : ''} (XNNPACK)`;
+  // Convolutions, large reductions and the reflection-pad gradient go to ONNX Runtime where
+  // it loads (wasm-kernels/onnx-session.ts); say so, or why not.
+  const why = onnxKernelsUnavailable();
+  if (why) log(`wasm: convolutions stay in WebAssembly (${why})`);
+  const device = why ? base : `${base}; convolutions on ONNX Runtime, ${onnxThreads()} ${plural(onnxThreads())}`;
+  return { device, threads: init.threads };
 }
 
 async function tryCpu(): Promise<Chosen> {

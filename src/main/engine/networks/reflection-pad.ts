@@ -11,6 +11,11 @@
  * pixels it copies, as PyTorch's reflection_pad2d_backward does.
  */
 import * as tf from '../tf';
+import {
+  REFLECTION_PAD_GRAD,
+  reflectionPadGradAvailable,
+  type ReflectionPadGradAttrs,
+} from '../backends/wasm-kernels/reflection-pad-grad';
 
 type Axis = 1 | 2;
 
@@ -48,7 +53,11 @@ function foldAxis(dy: tf.Tensor4D, axis: Axis, p: number): tf.Tensor4D {
 const reflectionPadOp = (p: number) =>
   tf.customGrad((x) => ({
     value: tf.mirrorPad(x as tf.Tensor4D, [[0, 0], [p, p], [p, p], [0, 0]], 'reflect'),
-    gradFunc: (dy) => tf.tidy(() => foldAxis(foldAxis(dy as tf.Tensor4D, 1, p), 2, p)),
+    gradFunc: (dy) =>
+      // On wasm, one kernel on ONNX Runtime where it loads (backends/wasm-kernels/reflection-pad-grad.ts).
+      tf.getBackend() === 'wasm' && tf.getKernel(REFLECTION_PAD_GRAD, 'wasm') && reflectionPadGradAvailable()
+        ? (tf.engine().runKernel(REFLECTION_PAD_GRAD, { dy }, { p } satisfies ReflectionPadGradAttrs as unknown as tf.NamedAttrMap) as tf.Tensor4D)
+        : tf.tidy(() => foldAxis(foldAxis(dy as tf.Tensor4D, 1, p), 2, p)),
   }));
 
 export function reflectionPad2d(x: tf.Tensor4D, p: number): tf.Tensor4D {

@@ -63,7 +63,8 @@ export function loadOnnxRuntime(): Promise<Ort> {
   return ortPromise;
 }
 
-function parseThreads(): number {
+/** Intra-op threads: ATELIER_THREADS, else one per logical core. */
+export function onnxThreads(): number {
   const env = process.env.ATELIER_THREADS;
   if (env === undefined || env === '') return availableParallelism();
   const n = Number(env);
@@ -91,7 +92,7 @@ export interface SessionOptions {
   profilePrefix?: string;
 }
 
-function sessionOptions(providers: readonly OnnxProvider[], threads: number, profilePrefix?: string): InferenceSession.SessionOptions {
+export function sessionOptions(providers: readonly OnnxProvider[], threads: number, profilePrefix?: string): InferenceSession.SessionOptions {
   return {
     executionProviders: [...providers],
     intraOpNumThreads: threads,
@@ -151,7 +152,7 @@ let infoPromise: Promise<OnnxRuntimeInfo> | undefined;
 export function probeOnnxRuntime(): Promise<OnnxRuntimeInfo> {
   infoPromise ??= (async () => {
     const ort = await loadOnnxRuntime();
-    const threads = parseThreads();
+    const threads = onnxThreads();
     const offered = new Set(ort.listSupportedBackends?.().map((b) => b.name) ?? []);
     const attempts: ProviderAttempt[] = [];
     const working: OnnxProvider[] = [];

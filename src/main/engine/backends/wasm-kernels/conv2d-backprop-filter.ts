@@ -11,6 +11,7 @@
  */
 import * as tf from '../../tf';
 import { noteKernelRoute } from '../kernel-trace';
+import { onnxConv2DBackpropFilter } from './onnx-conv';
 import { conv2d, cropForConv, release, transpose, type Wasm } from './wasm-ops';
 
 export function conv2DBackpropFilter(args: {
@@ -20,7 +21,10 @@ export function conv2DBackpropFilter(args: {
 }): tf.TensorInfo {
   const backend = args.backend as Wasm;
   const { x, dy } = args.inputs as tf.Conv2DBackpropFilterInputs;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const viaOnnx = onnxConv2DBackpropFilter(backend, { x, dy }, attrs);
+  if (viaOnnx) return viaOnnx;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   noteKernelRoute('xnnpack-dilated-conv');
 
   // NCHW is brought to NHWC first; the result is a filter either way.

@@ -25,6 +25,7 @@
  */
 import * as tf from '../../tf';
 import { noteKernelRoute } from '../kernel-trace';
+import { onnxConv2DBackpropInput } from './onnx-conv';
 import { conv2d, cropForConv, release, transpose, type Wasm } from './wasm-ops';
 
 /** Calls with fewer dy pixels (N·Ho·Wo) than this run the package's own loop. */
@@ -177,6 +178,8 @@ export function conv2DBackpropInput(args: {
   const backend = args.backend as Wasm;
   const { dy, filter } = args.inputs as tf.Conv2DBackpropInputInputs;
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const viaOnnx = onnxConv2DBackpropInput(backend, { dy, filter }, attrs);
+  if (viaOnnx) return viaOnnx;
   const dyPixels = tf.util.sizeFromShape(dy!.shape) / filter!.shape[3]!;
   if (packageKernel && dyPixels < PHASE_CONV_MIN_DY_PIXELS) {
     noteKernelRoute('package-loop');

@@ -16,6 +16,8 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '../../tf';
 import { noteKernelRoute } from '../kernel-trace';
+import { onnxConv2D } from './onnx-conv';
+import { release, stridedSlice, transpose } from './wasm-ops';
 
 let packageKernel: tf.KernelFunc | undefined;
 
@@ -44,13 +46,70 @@ function dropPackedFilter(backend: BackendWasm, filter: tf.TensorInfo): void {
   backend.wasm.tfjs.registerTensor(data.id, tf.util.sizeFromShape(filter.shape), data.memoryOffset);
 }
 
-export function conv2d(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+/**
+ * The package's kernel, on the geometries it computes correctly: in tfjs-backend-wasm 4.22 a
+ * numeric padding with unequal strides, or a rounding mode, gave wrong values or wrote out
+ * of bounds. Every call gets its padding made explicit (rows a rounded-up output reads past
+ * the input included); unequal strides run at stride 1 and keep every sh-th row and sw-th
+ * column.
+ */
+function packageConv2D(backend: BackendWasm, x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs): tf.TensorInfo {
   if (!packageKernel) throw new Error('Conv2D: the wasm backend’s own kernel is not registered');
-  const out = packageKernel(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const { top, left } = info.padInfo;
+  const bottom = Math.max(0, (info.outHeight - 1) * info.strideHeight + info.effectiveFilterHeight - info.inHeight - top);
+  const right = Math.max(0, (info.outWidth - 1) * info.strideWidth + info.effectiveFilterWidth - info.inWidth - left);
+  const pad: tf.backend_util.ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
+  const square = info.strideHeight === info.strideWidth;
+  const run = (strides: [number, number]) =>
+    packageKernel!({
+      inputs: { x, filter },
+      backend: backend as unknown as tf.KernelBackend,
+      attrs: { strides, pad, dataFormat: 'NHWC', dilations: attrs.dilations } as unknown as tf.NamedAttrMap,
+    }) as tf.TensorInfo;
+  if (square) return run([info.strideHeight, info.strideWidth]);
+  const full = run([1, 1]);
+  const out = stridedSlice(
+    backend,
+    full,
+    [0, 0, 0, 0],
+    [info.batchSize, (info.outHeight - 1) * info.strideHeight + 1, (info.outWidth - 1) * info.strideWidth + 1, info.outChannels],
+    [1, info.strideHeight, info.strideWidth, 1],
+  );
+  release(backend, full);
+  return out;
+}
+
+function conv2dNHWC(backend: BackendWasm, x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs): tf.TensorInfo {
+  const viaOnnx = onnxConv2D(backend, { x, filter }, attrs);
+  if (viaOnnx) return viaOnnx;
+  const out = packageConv2D(backend, x, filter, attrs);
   if (computingGradient()) {
     noteKernelRoute('xnnpack-unpacked-after');
-    dropPackedFilter(args.backend as BackendWasm, (args.inputs as tf.Conv2DInputs).filter!);
+    dropPackedFilter(backend, filter);
   }
+  return out;
+}
+
+export function conv2d(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const { x, filter } = args.inputs as tf.Conv2DInputs;
+  const attrs = args.attrs as unknown as tf.Conv2DAttrs;
+  if (tf.backend_util.convertConv2DDataFormat(attrs.dataFormat) === 'channelsLast') return conv2dNHWC(backend, x!, filter!, attrs);
+  // NCHW: computed in NHWC between two transposes.
+  const xs = transpose(backend, x!, [0, 2, 3, 1]);
+  const ys = conv2dNHWC(backend, xs, filter!, { ...attrs, dataFormat: 'NHWC' });
+  const out = transpose(backend, ys, [0, 3, 1, 2]);
+  release(backend, xs, ys);
   return out;
 }
 

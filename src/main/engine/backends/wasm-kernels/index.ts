@@ -1,15 +1,21 @@
 /**
  * Kernels registered for the wasm backend so that it can train pix2pix and CycleGAN.
  * Which kernels those are was established by running both models' training steps
- * (forward, tf.variableGrads, Adam) with every kernel traced (tests/bench/wasm-probe.ts):
+ * (forward, tf.variableGrads, Adam) with every kernel traced (tests/bench/wasm-probe.ts,
+ * tests/bench/train-profile.ts):
  *   missing:   Conv2DBackpropFilter (every convolution's filter gradient)
- *   too slow:  Conv2DBackpropInput (single-threaded scalar loops in the package; every
- *              convolution's input gradient and every transposed convolution). Ours keeps
- *              the package's for calls with few dy pixels, where the loop is faster.
+ *   too slow:  the three convolutions (forward, input and filter gradients: nearly all of a
+ *              step), which run on ONNX Runtime where it loads (onnx-conv.ts) and otherwise
+ *              on XNNPACK (the package's Conv2DBackpropInput is a scalar loop on one thread;
+ *              ours keeps it for calls with few dy pixels, where the loop is faster);
+ *              Mean and Sum over large maps (the package transposes before reducing over
+ *              H and W), on ONNX Runtime (onnx-reduce.ts);
+ *   fused:     the reflection-pad gradient, one ONNX Runtime kernel instead of twenty-odd
+ *              ops (reflection-pad-grad.ts; networks/reflection-pad.ts calls it);
  *   copies:    Identity (every tensor a gradient tape saves is cloned, and the package's
  *              clone copies the data: a training step held its activations and weights twice);
- *              Conv2D, which keeps a packed copy of every filter until the filter is disposed
- *              (ours runs the package's and drops that copy while a gradient is computed).
+ *              Conv2D on XNNPACK, which keeps a packed copy of every filter until the filter
+ *              is disposed (ours drops that copy while a gradient is computed).
  * Every other kernel of those steps is the package's own.
  */
 import * as tf from '../../tf';
@@ -17,11 +23,13 @@ import { conv2dConfig, setPackageConv2D } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig, setPackageConv2DBackpropInput } from './conv2d-backprop-input';
 import { identityConfig } from './identity';
+import { meanConfig, setPackageReduce, sumConfig } from './reduce';
+import { reflectionPadGradConfig } from './reflection-pad-grad';
 
 export interface WasmTrainingKernel {
   config: tf.KernelConfig;
   /** Why it is registered: the package lacks it, or its own version is replaced. */
-  reason: 'missing' | 'replaces-slow' | 'replaces-copying' | 'wraps-caching';
+  reason: 'missing' | 'replaces-slow' | 'replaces-copying' | 'wraps-caching' | 'fuses-ops';
 }
 
 export const WASM_TRAINING_KERNELS: readonly WasmTrainingKernel[] = [
@@ -29,6 +37,9 @@ export const WASM_TRAINING_KERNELS: readonly WasmTrainingKernel[] = [
   { config: conv2DBackpropInputConfig, reason: 'replaces-slow' },
   { config: identityConfig, reason: 'replaces-copying' },
   { config: conv2dConfig, reason: 'wraps-caching' },
+  { config: meanConfig, reason: 'replaces-slow' },
+  { config: sumConfig, reason: 'replaces-slow' },
+  { config: reflectionPadGradConfig, reason: 'fuses-ops' },
 ];
 
 /** The package's own kernels that ours replaced, to restore them. */
@@ -48,6 +59,8 @@ export function registerWasmTrainingKernels(): void {
   // Small calls are faster in the package's loop (see conv2d-backprop-input.ts).
   setPackageConv2DBackpropInput(replaced.get(tf.Conv2DBackpropInput)?.kernelFunc);
   setPackageConv2D(replaced.get(tf.Conv2D)?.kernelFunc);
+  setPackageReduce('Mean', replaced.get(tf.Mean)?.kernelFunc);
+  setPackageReduce('Sum', replaced.get(tf.Sum)?.kernelFunc);
 }
 
 /** Puts the package's kernels back (benchmarks compare both). */
@@ -62,4 +75,6 @@ export function unregisterWasmTrainingKernels(): void {
   }
   setPackageConv2DBackpropInput(undefined);
   setPackageConv2D(undefined);
+  setPackageReduce('Mean', undefined);
+  setPackageReduce('Sum', undefined);
 }

@@ -23,6 +23,10 @@ export function transpose(backend: Wasm, x: tf.TensorInfo, perm: number[]): tf.T
   return run(tf.Transpose, backend, { x }, { perm });
 }
 
+export function stridedSlice(backend: Wasm, x: tf.TensorInfo, begin: number[], end: number[], strides: number[]): tf.TensorInfo {
+  return run(tf.StridedSlice, backend, { x }, { begin, end, strides, beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 });
+}
+
 export function slice(backend: Wasm, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
   return run(tf.Slice, backend, { x }, { begin, size });
 }
