@@ -4,11 +4,13 @@
  * the PatchGAN, through the route the registered kernels take (ONNX Runtime, or XNNPACK with
  * ATELIER_WASM_CONV=xnnpack). Prints ms per call and GFLOP/s (2 flops per multiply-add).
  *   npx vitest run -c tests/bench/vitest.config.ts tests/bench/train-conv-probe.ts
- * PROBE_LAYER=<part of a name> times one layer; PROBE_REPS=<n> sets the calls timed (3).
+ * PROBE_LAYER=<part of a name> times one layer; PROBE_REPS=<n> sets the calls timed (3);
+ * PROBE_FORM=always|never forces the GEMM forms on or off (onnx-conv.ts setConvGemmForm).
  */
 import { it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backends/select';
 import { startKernelTrace } from '../../src/main/engine/backends/kernel-trace';
+import { setConvGemmForm } from '../../src/main/engine/backends/wasm-kernels/onnx-conv';
 import * as tf from '../../src/main/engine/tf';
 
 interface Layer {
@@ -38,6 +40,8 @@ function time(f: () => tf.Tensor, reps: number): number {
 
 it('times each kernel on each layer', async () => {
   await initBackend({ prefer: 'wasm', threads: 1 });
+  const form = process.env.PROBE_FORM as 'auto' | 'always' | 'never' | undefined;
+  if (form) setConvGemmForm(form);
   const trace = startKernelTrace();
   for (const l of layers.filter((l) => !process.env.PROBE_LAYER || l.name.includes(process.env.PROBE_LAYER))) {
     const x = tf.randomUniform(l.x, -1, 1) as tf.Tensor4D;
