@@ -7,18 +7,12 @@ import { it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backends/select';
 import { setOnnxKernelsEnabled } from '../../src/main/engine/backends/wasm-kernels/onnx-session';
 import * as tf from '../../src/main/engine/tf';
+import { timeOp } from './helpers/time-op';
 
 const shapes: [number, number, number, number][] = [
   [1, 64, 64, 256],
   [1, 256, 256, 64],
 ];
-
-function time(f: () => tf.Tensor, reps: number): number {
-  tf.dispose(f());
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) tf.dispose(f());
-  return (performance.now() - t0) / reps;
-}
 
 it('times Mean over H and W', async () => {
   await initBackend({ prefer: 'wasm', threads: 1 });
@@ -27,7 +21,7 @@ it('times Mean over H and W', async () => {
     const line: string[] = [];
     for (const on of [true, false]) {
       setOnnxKernelsEnabled(on);
-      line.push(`${on ? 'onnxruntime' : 'wasm'} ${time(() => tf.mean(x, [1, 2], true), 20).toFixed(2)} ms`);
+      line.push(`${on ? 'onnxruntime' : 'wasm'} ${timeOp(() => tf.mean(x, [1, 2], true), 20).toFixed(2)} ms`);
     }
     setOnnxKernelsEnabled(true);
     console.log(`[${shape}]  ${line.join('   ')}`);

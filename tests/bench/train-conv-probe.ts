@@ -12,6 +12,7 @@ import { initBackend } from '../../src/main/engine/backends/select';
 import { startKernelTrace } from '../../src/main/engine/backends/kernel-trace';
 import { setConvGemmForm } from '../../src/main/engine/backends/wasm-kernels/onnx-conv';
 import * as tf from '../../src/main/engine/tf';
+import { timeOp } from './helpers/time-op';
 
 interface Layer {
   name: string;
@@ -31,13 +32,6 @@ const layers: Layer[] = [
   { name: 'patchgan 32² 256→512 s1', x: [1, 32, 32, 256], k: 4, co: 512, stride: 1, pad: 1 },
 ];
 
-function time(f: () => tf.Tensor, reps: number): number {
-  tf.dispose(f());
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) tf.dispose(f());
-  return (performance.now() - t0) / reps;
-}
-
 it('times each kernel on each layer', async () => {
   await initBackend({ prefer: 'wasm', threads: 1 });
   const form = process.env.PROBE_FORM as 'auto' | 'always' | 'never' | undefined;
@@ -50,9 +44,9 @@ it('times each kernel on each layer', async () => {
     const dy = tf.randomUniform(y.shape, -1, 1) as tf.Tensor4D;
     const macs = y.size * l.k * l.k * l.x[3];
     const reps = Number(process.env.PROBE_REPS ?? 3);
-    const fwd = time(() => tf.conv2d(x, w, l.stride, l.pad), reps);
-    const dx = time(() => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { strides: [l.stride, l.stride], pad: l.pad, dataFormat: 'NHWC', inputShape: l.x }) as tf.Tensor, reps);
-    const dw = time(() => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: [l.stride, l.stride], pad: l.pad, dataFormat: 'NHWC', filterShape: w.shape }) as tf.Tensor, reps);
+    const fwd = timeOp(() => tf.conv2d(x, w, l.stride, l.pad), reps);
+    const dx = timeOp(() => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { strides: [l.stride, l.stride], pad: l.pad, dataFormat: 'NHWC', inputShape: l.x }) as tf.Tensor, reps);
+    const dw = timeOp(() => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: [l.stride, l.stride], pad: l.pad, dataFormat: 'NHWC', filterShape: w.shape }) as tf.Tensor, reps);
     const g = (ms: number) => ((2 * macs) / ms / 1e6).toFixed(0);
     console.log(
       `${l.name.padEnd(26)} ${(macs / 1e9).toFixed(2)} GMAC   fwd ${fwd.toFixed(1)} ms (${g(fwd)} GFLOP/s)   dx ${dx.toFixed(1)} ms (${g(dx)})   dw ${dw.toFixed(1)} ms (${g(dw)})`,

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backends/select';
-import { startKernelTrace } from '../../src/main/engine/backends/kernel-trace';
+import { startKernelTrace, type KernelRecord } from '../../src/main/engine/backends/kernel-trace';
 import { WASM_TRAINING_KERNELS, registerWasmTrainingKernels } from '../../src/main/engine/backends/wasm-kernels';
 import {
   PHASE_CONV_MIN_DY_PIXELS,
@@ -135,6 +135,22 @@ async function onBackend(name: string, f: () => tf.Tensor): Promise<Float32Array
   const values = (await t.data()) as Float32Array;
   t.dispose();
   return values;
+}
+
+/** `f` on wasm with every kernel traced: its values and shape, and the trace's records. */
+async function tracedOnWasm(f: () => tf.Tensor): Promise<{ values: Float32Array; shape: number[]; records: KernelRecord[] }> {
+  await tf.setBackend('wasm');
+  const trace = startKernelTrace();
+  let t: tf.Tensor;
+  try {
+    t = tf.tidy(f);
+  } finally {
+    trace.stop();
+  }
+  const values = (await t.data()) as Float32Array;
+  const shape = t.shape;
+  t.dispose();
+  return { values, shape, records: trace.records() };
 }
 
 beforeAll(async () => {
@@ -405,19 +421,11 @@ describe('Mean and Sum', () => {
       const expectedShape = expected.shape;
       const expectedValues = (await expected.data()) as Float32Array;
       expected.dispose();
-      await tf.setBackend('wasm');
-      const trace = startKernelTrace();
-      let actual: tf.Tensor;
-      try {
-        actual = tf.tidy(run);
-      } finally {
-        trace.stop();
-      }
+      const actual = await tracedOnWasm(run);
       expect(actual.shape, `${op} shape`).toEqual(expectedShape);
-      expectClose((await actual.data()) as Float32Array, expectedValues, op);
-      actual.dispose();
+      expectClose(actual.values, expectedValues, op);
       const kernel = op === 'mean' ? tf.Mean : tf.Sum;
-      const impl = trace.records().find((r) => r.kernel === kernel && !r.parent)?.impl;
+      const impl = actual.records.find((r) => r.kernel === kernel && !r.parent)?.impl;
       const size = c.shape.reduce((a, b) => a * b);
       expect(impl, `${op} route`).toBe(size >= ONNX_REDUCE_MIN_SIZE ? 'onnxruntime-reduce' : 'tfjs');
     }
@@ -438,18 +446,10 @@ describe('reflection padding gradient', () => {
     const run = () =>
       tf.grad((t: tf.Tensor) => tf.sum(tf.mul(reflectionPad2d(t as tf.Tensor4D, c.p), tf.tensor(r, paddedShape))))(tf.tensor(x, c.shape));
     const expected = await onBackend('cpu', () => tf.tidy(run));
-    await tf.setBackend('wasm');
-    const trace = startKernelTrace();
-    let actual: tf.Tensor;
-    try {
-      actual = tf.tidy(run);
-    } finally {
-      trace.stop();
-    }
-    expectClose((await actual.data()) as Float32Array, expected, 'dx');
-    actual.dispose();
-    expect(trace.records().some((rec) => rec.kernel === REFLECTION_PAD_GRAD && rec.impl === 'onnxruntime')).toBe(true);
-    expect(trace.records().some((rec) => rec.kernel === tf.Slice)).toBe(false);
+    const actual = await tracedOnWasm(run);
+    expectClose(actual.values, expected, 'dx');
+    expect(actual.records.some((rec) => rec.kernel === REFLECTION_PAD_GRAD && rec.impl === 'onnxruntime')).toBe(true);
+    expect(actual.records.some((rec) => rec.kernel === tf.Slice)).toBe(false);
   });
 });
 

@@ -12,7 +12,7 @@
 import * as tf from '../../tf';
 import { noteKernelRoute } from '../kernel-trace';
 import { onnxConv2DBackpropFilter } from './onnx-conv';
-import { conv2d, cropForConv, release, transpose, type Wasm } from './wasm-ops';
+import { conv2d, convMargins, cropForConv, gradientConvInfo, release, transpose, type Wasm } from './wasm-ops';
 
 export function conv2DBackpropFilter(args: {
   inputs: tf.NamedTensorInfoMap;
@@ -32,29 +32,11 @@ export function conv2DBackpropFilter(args: {
   const xs = channelsFirst ? transpose(backend, x!, [0, 2, 3, 1]) : x!;
   const dys = channelsFirst ? transpose(backend, dy!, [0, 2, 3, 1]) : dy!;
 
-  const info = tf.backend_util.computeConv2DInfo(
-    xs.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-  const [n, ho, wo, co] = dys.shape;
-  if (n !== info.batchSize || ho !== info.outHeight || wo !== info.outWidth || co !== info.outChannels) {
-    throw new Error(
-      `Conv2DBackpropFilter: dy has shape [${dys.shape}], the convolution of x [${xs.shape}] with a ` +
-        `[${filterShape}] filter gives [${info.outShape}]`,
-    );
-  }
-  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight, inWidth } = info;
-  const { top, left } = info.padInfo;
+  const info = gradientConvInfo(tf.Conv2DBackpropFilter, xs.shape, filterShape, dys.shape, { strides, pad, dimRoundingMode });
+  const { strideHeight: sh, strideWidth: sw } = info;
   // The taps read x rows from −top to −top + (Ho − 1)·sh + kh − 1: zero-pad what lies outside
   // x, crop what no tap reads.
-  const bottom = (info.outHeight - 1) * sh + kh - inHeight - top;
-  const right = (info.outWidth - 1) * sw + kw - inWidth - left;
+  const { top, bottom, left, right } = convMargins(info);
 
   const xT = transpose(backend, xs, [3, 1, 2, 0]); // [Cin, H, W, N]
   const cropped = cropForConv(backend, xT, top, bottom, left, right);

@@ -26,7 +26,7 @@
 import * as tf from '../../tf';
 import { noteKernelRoute } from '../kernel-trace';
 import { onnxConv2DBackpropInput } from './onnx-conv';
-import { conv2d, cropForConv, release, transpose, type Wasm } from './wasm-ops';
+import { conv2d, cropForConv, gradientConvInfo, release, transpose, type Wasm } from './wasm-ops';
 
 /** Calls with fewer dy pixels (N·Ho·Wo) than this run the package's own loop. */
 export const PHASE_CONV_MIN_DY_PIXELS = 32;
@@ -130,23 +130,7 @@ function conv2DBackpropInputNHWC(
   inputShape: [number, number, number, number],
   attrs: tf.Conv2DBackpropInputAttrs,
 ): tf.TensorInfo {
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-  const [n, ho, wo, co] = dy.shape;
-  if (n !== info.batchSize || ho !== info.outHeight || wo !== info.outWidth || co !== info.outChannels) {
-    throw new Error(
-      `Conv2DBackpropInput: dy has shape [${dy.shape}], a convolution of [${inputShape}] with a ` +
-        `[${filter.shape}] filter gives [${info.outShape}]`,
-    );
-  }
+  const info = gradientConvInfo(tf.Conv2DBackpropInput, inputShape, filter.shape, dy.shape, attrs);
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight, inWidth, inChannels } = info;
   const { top, left } = info.padInfo;
   const qh = Math.ceil(kh / sh);

@@ -17,7 +17,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '../../tf';
 import { noteKernelRoute } from '../kernel-trace';
 import { onnxConv2D } from './onnx-conv';
-import { release, stridedSlice, transpose } from './wasm-ops';
+import { convMargins, release, stridedSlice, transpose } from './wasm-ops';
 
 let packageKernel: tf.KernelFunc | undefined;
 
@@ -65,10 +65,8 @@ function packageConv2D(backend: BackendWasm, x: tf.TensorInfo, filter: tf.Tensor
     false,
     'channelsLast',
   );
-  const { top, left } = info.padInfo;
-  const bottom = Math.max(0, (info.outHeight - 1) * info.strideHeight + info.effectiveFilterHeight - info.inHeight - top);
-  const right = Math.max(0, (info.outWidth - 1) * info.strideWidth + info.effectiveFilterWidth - info.inWidth - left);
-  const pad: tf.backend_util.ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
+  const { top, bottom, left, right } = convMargins(info);
+  const pad: tf.backend_util.ExplicitPadding = [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]];
   const square = info.strideHeight === info.strideWidth;
   const run = (strides: [number, number]) =>
     packageKernel!({

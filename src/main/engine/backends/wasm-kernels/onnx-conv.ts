@@ -19,7 +19,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '../../tf';
 import { GraphBuilder, attr } from '../../onnx/graph-builder';
 import { noteKernelRoute } from '../kernel-trace';
-import { onnxGraph as graph, runOnnx as run, syncOrt } from './onnx-session';
+import { onnxGraph as graph, runOnnx as run, syncOrt, type Int64Const } from './onnx-session';
+import { convMargins, gradientConvInfo } from './wasm-ops';
 
 /** The largest slice copy a filter-gradient GEMM reads at once. */
 const COLS_BYTES = 64 << 20;
@@ -38,11 +39,6 @@ function tapsPerGemm(taps: number, rows: number, channels: number): number {
 }
 
 type Shape4 = [number, number, number, number];
-
-/** Rows (or columns) a convolution reads past the input's end: positive means zero padding. */
-function endPad(out: number, stride: number, effectiveKernel: number, size: number, begin: number): number {
-  return (out - 1) * stride + effectiveKernel - size - begin;
-}
 
 function isChannelsLast(dataFormat: string | undefined): boolean {
   return tf.backend_util.convertConv2DDataFormat((dataFormat ?? 'NHWC') as 'NHWC' | 'NCHW') === 'channelsLast';
@@ -102,9 +98,7 @@ export function onnxConv2D(backend: BackendWasm, inputs: tf.Conv2DInputs, attrs:
     'channelsLast',
   );
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const { top, left } = info.padInfo;
-  const bottom = endPad(info.outHeight, sh, info.effectiveFilterHeight, info.inHeight, top);
-  const right = endPad(info.outWidth, sw, info.effectiveFilterWidth, info.inWidth, left);
+  const { top, bottom, left, right } = convMargins(info);
   const outShape = info.outShape as Shape4;
   const gemm = useGemmForm(filter, windowValues(outShape, fShape));
   noteKernelRoute(gemm ? 'onnxruntime-gemm' : 'onnxruntime-conv');
@@ -160,25 +154,9 @@ export function onnxConv2DBackpropInput(
   const dyShape = dy.shape as Shape4;
   const fShape = filter.shape as Shape4;
   const xShape = [...attrs.inputShape] as Shape4;
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape,
-    fShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-  if (info.outHeight !== dyShape[1] || info.outWidth !== dyShape[2] || info.outChannels !== dyShape[3] || info.batchSize !== dyShape[0]) {
-    throw new Error(
-      `Conv2DBackpropInput: dy has shape [${dyShape}], the convolution of x [${xShape}] with a [${fShape}] filter gives [${info.outShape}]`,
-    );
-  }
+  const info = gradientConvInfo(tf.Conv2DBackpropInput, xShape, fShape, dyShape, attrs);
   const { strideHeight: sh, strideWidth: sw } = info;
-  const { top, left } = info.padInfo;
-  const bottom = endPad(info.outHeight, sh, info.filterHeight, info.inHeight, top);
-  const right = endPad(info.outWidth, sw, info.filterWidth, info.inWidth, left);
+  const { top, bottom, left, right } = convMargins(info);
   const gemm = useGemmForm(filter, windowValues(dyShape, fShape));
   noteKernelRoute(gemm ? 'onnxruntime-gemm' : sh === 1 && sw === 1 ? 'onnxruntime-conv' : 'onnxruntime-conv-transpose');
   const key = `dx|${gemm}|${dyShape}|${fShape}|${xShape}|${sh},${sw}|${top},${bottom},${left},${right}`;
@@ -259,15 +237,26 @@ export function onnxConv2DBackpropInput(
  */
 function convPads(
   g: GraphBuilder,
-  ints: (values: readonly number[]) => string,
+  ints: Int64Const,
   h: string,
   shape: readonly number[],
   [b0, e0, b1, e1]: [number, number, number, number],
 ): { h: string; pads: number[] } {
-  if (b0 < 0 || e0 < 0 || b1 < 0 || e1 < 0) {
-    h = g.node('Slice', [h, ints([Math.max(0, -b0), Math.max(0, -b1)]), ints([shape[2]! + Math.min(0, e0), shape[3]! + Math.min(0, e1)]), ints([2, 3])]);
-  }
-  return { h, pads: [Math.max(0, b0), Math.max(0, b1), Math.max(0, e0), Math.max(0, e1)] };
+  return { h: cropNegative(g, ints, h, [2, 3], shape, [b0, e0, b1, e1]), pads: [Math.max(0, b0), Math.max(0, b1), Math.max(0, e0), Math.max(0, e1)] };
+}
+
+/** `h` without the rows and columns of `axes` that negative margins (begin, end, begin, end) remove. */
+function cropNegative(
+  g: GraphBuilder,
+  ints: Int64Const,
+  h: string,
+  axes: [number, number],
+  shape: readonly number[],
+  [b0, e0, b1, e1]: [number, number, number, number],
+): string {
+  if (b0 >= 0 && e0 >= 0 && b1 >= 0 && e1 >= 0) return h;
+  const ends = [shape[axes[0]]! + Math.min(0, e0), shape[axes[1]]! + Math.min(0, e1)];
+  return g.node('Slice', [h, ints([Math.max(0, -b0), Math.max(0, -b1)]), ints(ends), ints(axes)]);
 }
 
 /** Conv2DBackpropFilter on ONNX Runtime, or null where it does not apply (NCHW data). */
@@ -282,27 +271,10 @@ export function onnxConv2DBackpropFilter(
   const xShape = x.shape as Shape4;
   const dyShape = dy.shape as Shape4;
   const fShape = [...attrs.filterShape] as Shape4;
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape,
-    fShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = gradientConvInfo(tf.Conv2DBackpropFilter, xShape, fShape, dyShape, attrs);
   const [n, ho, wo, co] = dyShape;
-  if (n !== info.batchSize || ho !== info.outHeight || wo !== info.outWidth || co !== info.outChannels) {
-    throw new Error(
-      `Conv2DBackpropFilter: dy has shape [${dyShape}], the convolution of x [${xShape}] with a ` +
-        `[${fShape}] filter gives [${info.outShape}]`,
-    );
-  }
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inChannels: ci } = info;
-  const { top, left } = info.padInfo;
-  const bottom = endPad(ho, sh, kh, info.inHeight, top);
-  const right = endPad(wo, sw, kw, info.inWidth, left);
+  const { top, bottom, left, right } = convMargins(info);
   // The rows and columns of (padded, cropped) x the taps read.
   const hp = (ho - 1) * sh + kh;
   const wp = (wo - 1) * sw + kw;
@@ -374,17 +346,13 @@ export function onnxConv2DBackpropFilter(
  */
 function padOrCrop(
   g: GraphBuilder,
-  ints: (values: readonly number[]) => string,
+  ints: Int64Const,
   h: string,
   axes: [number, number],
   shape: readonly number[],
   [b0, e0, b1, e1]: [number, number, number, number],
 ): string {
-  if (b0 < 0 || e0 < 0 || b1 < 0 || e1 < 0) {
-    const n0 = shape[axes[0]]!;
-    const n1 = shape[axes[1]]!;
-    h = g.node('Slice', [h, ints([Math.max(0, -b0), Math.max(0, -b1)]), ints([n0 + Math.min(0, e0), n1 + Math.min(0, e1)]), ints(axes)]);
-  }
+  h = cropNegative(g, ints, h, axes, shape, [b0, e0, b1, e1]);
   if (b0 > 0 || e0 > 0 || b1 > 0 || e1 > 0) {
     const begin = new Array<number>(shape.length).fill(0);
     const end = new Array<number>(shape.length).fill(0);

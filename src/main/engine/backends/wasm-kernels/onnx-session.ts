@@ -112,67 +112,49 @@ function sessionFor(o: SyncOrt, key: string, build: () => Uint8Array): NativeSes
   return session;
 }
 
-/** Releases every session (tests; a process that stops training). */
-export function releaseOnnxKernelSessions(): void {
-  for (const s of sessions.values()) s.dispose();
-  sessions.clear();
-}
-
-/** A kernel's input: a wasm tensor, or values held in JavaScript (scalars that change per call). */
-export type OnnxFeed = tf.TensorInfo | { values: Float32Array; shape: readonly number[] };
-
 /**
- * Runs the graph `build` makes (once per `key`) on `feeds`, into new wasm tensors of
- * `outShapes` (the graph's outputs y0, y1, …).
+ * Runs the graph `build` makes (once per `key`) on `feeds`, into a new wasm tensor of
+ * `outShape` (the graph's output y0).
  */
-export function runOnnxOutputs(
-  backend: BackendWasm,
-  key: string,
-  build: () => Uint8Array,
-  feeds: Record<string, OnnxFeed>,
-  outShapes: readonly (readonly number[])[],
-): tf.TensorInfo[] {
-  const o = syncOrt();
-  if (!o) throw new Error(`ONNX Runtime kernels are not available: ${onnxKernelsUnavailable()}`);
-  const session = sessionFor(o, key, build);
-  const outs = outShapes.map((shape) => backend.makeOutput([...shape], 'float32'));
-  // Views are taken after the outputs' allocation, which may grow (and move) the heap.
-  const heap = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
-  // The threaded build's heap is a SharedArrayBuffer, which ONNX Runtime does not take:
-  // there, inputs and results are copied.
-  const shared = typeof SharedArrayBuffer !== 'undefined' && heap(outs[0]!).buffer instanceof SharedArrayBuffer;
-  const ortFeeds: Record<string, unknown> = {};
-  for (const [name, feed] of Object.entries(feeds)) {
-    ortFeeds[name] =
-      'values' in feed
-        ? new o.Tensor('float32', feed.values, feed.shape)
-        : new o.Tensor('float32', shared ? heap(feed).slice() : heap(feed), feed.shape);
-  }
-  try {
-    const fetches: Record<string, unknown> = {};
-    // ONNX Runtime writes the results straight into the wasm tensors.
-    outs.forEach((out, i) => (fetches[`y${i}`] = shared ? null : new o.Tensor('float32', heap(out), outShapes[i]!)));
-    const result = session.run(ortFeeds, fetches, {});
-    if (shared) outs.forEach((out, i) => heap(out).set(result[`y${i}`]!.data));
-  } catch (err) {
-    for (const out of outs) backend.disposeData(out.dataId);
-    throw err;
-  }
-  return outs;
-}
-/** runOnnxOutputs for a graph with one output, y0. */
 export function runOnnx(
   backend: BackendWasm,
   key: string,
   build: () => Uint8Array,
-  feeds: Record<string, OnnxFeed>,
+  feeds: Record<string, tf.TensorInfo>,
   outShape: readonly number[],
 ): tf.TensorInfo {
-  return runOnnxOutputs(backend, key, build, feeds, [outShape])[0]!;
+  const o = syncOrt();
+  if (!o) throw new Error(`ONNX Runtime kernels are not available: ${onnxKernelsUnavailable()}`);
+  const session = sessionFor(o, key, build);
+  const out = backend.makeOutput([...outShape], 'float32');
+  // Views are taken after the output's allocation, which may grow (and move) the heap.
+  const heap = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
+  // The threaded build's heap is a SharedArrayBuffer, which ONNX Runtime does not take:
+  // there, inputs and the result are copied.
+  const shared = typeof SharedArrayBuffer !== 'undefined' && heap(out).buffer instanceof SharedArrayBuffer;
+  const ortFeeds: Record<string, unknown> = {};
+  for (const [name, info] of Object.entries(feeds)) {
+    ortFeeds[name] = new o.Tensor('float32', shared ? heap(info).slice() : heap(info), info.shape);
+  }
+  try {
+    if (shared) {
+      heap(out).set(session.run(ortFeeds, { y0: null }, {}).y0!.data);
+    } else {
+      // ONNX Runtime writes the result straight into the wasm tensor.
+      session.run(ortFeeds, { y0: new o.Tensor('float32', heap(out), outShape) }, {});
+    }
+  } catch (err) {
+    backend.disposeData(out.dataId);
+    throw err;
+  }
+  return out;
 }
 
+/** Makes an int64 vector constant of the graph being built (axes, pads, shapes) and names it. */
+export type Int64Const = (values: readonly number[]) => string;
+
 /** An ONNX model from `build`, which gets the builder and a maker of int64 constants. */
-export function onnxGraph(build: (g: GraphBuilder, ints: (values: readonly number[]) => string) => void): Uint8Array {
+export function onnxGraph(build: (g: GraphBuilder, ints: Int64Const) => void): Uint8Array {
   const g = new GraphBuilder();
   let n = 0;
   build(g, (values) => g.int64Initializer(`c${n++}`, values));

@@ -12,7 +12,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '../../tf';
 import type { GraphBuilder } from '../../onnx/graph-builder';
 import { noteKernelRoute } from '../kernel-trace';
-import { onnxGraph, runOnnx, syncOrt } from './onnx-session';
+import { onnxGraph, runOnnx, syncOrt, type Int64Const } from './onnx-session';
 
 export const REFLECTION_PAD_GRAD = 'AtelierReflectionPadGrad';
 
@@ -24,7 +24,7 @@ export interface ReflectionPadGradAttrs {
 /** Folds axis `axis` of `h` (whose shape is `shape`) back by p; returns the new value and shape. */
 function fold(
   g: GraphBuilder,
-  ints: (values: readonly number[]) => string,
+  ints: Int64Const,
   h: string,
   shape: number[],
   axis: number,

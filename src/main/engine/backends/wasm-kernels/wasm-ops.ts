@@ -79,3 +79,49 @@ export function cropForConv(
     pt || pb || pl || pr ? [[0, 0], [pt, pb], [pl, pr], [0, 0]] : 'valid';
   return { x: t, pad };
 }
+
+/**
+ * The NHWC convolution of x [xShape] with a [filterShape] filter whose output gradient is
+ * `dyShape`, for the gradient kernels; throws, naming the shapes, when dy does not fit.
+ */
+export function gradientConvInfo(
+  kernelName: string,
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  dyShape: readonly number[],
+  attrs: { strides: number | [number, number]; pad: tf.Conv2DAttrs['pad']; dimRoundingMode?: 'floor' | 'round' | 'ceil' },
+): tf.backend_util.Conv2DInfo {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const [n, ho, wo, co] = dyShape;
+  if (n !== info.batchSize || ho !== info.outHeight || wo !== info.outWidth || co !== info.outChannels) {
+    throw new Error(
+      `${kernelName}: dy has shape [${dyShape}], the convolution of x [${xShape}] with a ` +
+        `[${filterShape}] filter gives [${info.outShape}]`,
+    );
+  }
+  return info;
+}
+
+/**
+ * The margins a convolution reads around its input: padInfo's top and left, and the rows and
+ * columns its last output reaches past the input's end (zero padding; negative where rows at
+ * the end are never read).
+ */
+export function convMargins(info: tf.backend_util.Conv2DInfo): { top: number; bottom: number; left: number; right: number } {
+  const { top, left } = info.padInfo;
+  return {
+    top,
+    left,
+    bottom: (info.outHeight - 1) * info.strideHeight + info.effectiveFilterHeight - info.inHeight - top,
+    right: (info.outWidth - 1) * info.strideWidth + info.effectiveFilterWidth - info.inWidth - left,
+  };
+}
