@@ -6,6 +6,9 @@
  *
  *   npx vitest run -c tests/bench/vitest.config.ts tests/bench/train-profile.ts
  *   PROFILE_MODELS=pix2pix npx vitest run -c tests/bench/vitest.config.ts tests/bench/train-profile.ts
+ *
+ * PROFILE_BY_SHAPE=1 lists each kernel once per set of input shapes (which layer the time is
+ * in); PROFILE_TOP sets how many records are printed (default 40).
  */
 import { expect, test } from 'vitest';
 import { defaultsFor } from '../../src/shared/train-options';
@@ -15,6 +18,8 @@ import { createModel, type ModelOptions } from '../../src/main/engine/models';
 import * as tf from '../../src/main/engine/tf';
 
 const models = (process.env.PROFILE_MODELS ?? 'pix2pix,cycle_gan').split(',') as ModelOptions['model'][];
+const byShape = process.env.PROFILE_BY_SHAPE === '1';
+const top = Number(process.env.PROFILE_TOP ?? 40);
 
 for (const model of models) {
   test(`${model}: one training iteration, kernel by kernel`, async () => {
@@ -27,7 +32,7 @@ for (const model of models) {
     tf.dispose([A, B]);
     m.optimizeParameters({ dropoutSeed: 1 });
 
-    const trace = startKernelTrace();
+    const trace = startKernelTrace(undefined, { byShape });
     const t0 = performance.now();
     try {
       m.optimizeParameters({ dropoutSeed: 2 });
@@ -36,12 +41,15 @@ for (const model of models) {
     }
     const total = performance.now() - t0;
 
-    const top = trace.records().filter((r) => !r.parent);
-    const topMs = top.reduce((n, r) => n + r.ms, 0);
+    const topMs = trace
+      .records()
+      .filter((r) => !r.parent)
+      .reduce((n, r) => n + r.ms, 0);
     const lines = [`${model} on ${backend.name} (${backend.device}): iteration ${total.toFixed(0)} ms, ${topMs.toFixed(0)} ms in kernels`];
-    for (const r of trace.records().slice(0, 40)) {
+    for (const r of trace.records().slice(0, top)) {
       const share = r.parent ? '' : ` ${((100 * r.ms) / total).toFixed(1).padStart(5)} %`;
-      lines.push(`  ${(r.kernel + (r.parent ? ` (in ${r.parent})` : '')).padEnd(52)} ${r.impl.padEnd(20)} ${String(r.calls).padStart(5)} calls ${r.ms.toFixed(0).padStart(7)} ms${share}`);
+      const shapes = r.shapes ? `  ${r.shapes}` : '';
+      lines.push(`  ${(r.kernel + (r.parent ? ` (in ${r.parent})` : '')).padEnd(52)} ${r.impl.padEnd(20)} ${String(r.calls).padStart(5)} calls ${r.ms.toFixed(0).padStart(7)} ms${share}${shapes}`);
     }
     console.log(lines.join('\n'));
     for (const v of Object.values(m.getCurrentLosses())) expect(Number.isFinite(v)).toBe(true);

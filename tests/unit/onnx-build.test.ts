@@ -10,7 +10,7 @@ import onnxProto, { type onnx as OnnxT } from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { StateDict } from '../../src/main/engine/io/tensor-data';
 import { Network, StateDictError, defineG, generatorSpec, stateEntries, type GeneratorOptions } from '../../src/main/engine/networks';
-import { buildOnnxModel, createSession, exportOnnx, loadOnnxRuntime, type OnnxBuildOptions } from '../../src/main/engine/onnx';
+import { buildOnnxModel, buildOnnxModelExternal, createSession, exportOnnx, loadOnnxRuntime, type OnnxBuildOptions } from '../../src/main/engine/onnx';
 import * as tf from '../../src/main/engine/tf';
 
 const { onnx } = onnxProto;
@@ -215,6 +215,46 @@ describe('Winograd convolutions', () => {
         expect(maxDiff, `F(${winograd}) at ${h}×${w}: max |Δ| ${maxDiff}, max |y| ${maxY}`).toBeLessThanOrEqual(1e-5 * Math.max(1, maxY));
       }
     }
+    net.dispose();
+  });
+
+  test('fed kernels: the graph transforms them itself and gives the same output; a model file refuses them', async () => {
+    const net = defineG(opts, { seed: 11 });
+    const [h, w] = [20, 28];
+    const x = randomInput(3 * h * w);
+    const ort = await loadOnnxRuntime();
+    for (const winograd of [2, 4] as const) {
+      const held = await run(buildOnnxModel(net, { inputShape: { batch: 1 }, winograd }), x, [1, 3, h, w]);
+      const built = buildOnnxModelExternal(net, { inputShape: { batch: 1 }, winograd, weights: 'fed' });
+      // resnet_2blocks: 2 blocks × 2 convolutions of 4·ngf channels, as [9, K, C] taps; every
+      // other weight as it is in the state_dict.
+      const taps = built.fedWeights.filter((f) => f.name.endsWith('.taps'));
+      expect(taps.map((f) => f.dims)).toEqual(Array.from({ length: 4 }, () => [9, 16, 16]));
+      const stateKeys = stateEntries(net.spec).map((e) => e.key);
+      const others = built.fedWeights.filter((f) => !f.name.endsWith('.taps')).map((f) => f.name);
+      expect(others.every((k) => stateKeys.includes(k))).toBe(true);
+      expect(others.length).toBeGreaterThan(0);
+      const initializers = decode(built.model).graph!.initializer!.map((i) => i.name!);
+      expect(initializers.filter((n) => n.includes('.winograd_') || stateKeys.includes(n))).toEqual([]);
+      const session = await createSession(built, { providers: ['cpu'] });
+      try {
+        const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { input: new ort.Tensor('float32', x, [1, 3, h, w]) };
+        for (const f of built.fedWeights) feeds[f.name] = new ort.Tensor('float32', f.values(), f.dims);
+        const y = (await session.run(feeds)).output!.data as Float32Array;
+        let maxDiff = 0;
+        let maxY = 0;
+        for (let i = 0; i < y.length; i++) {
+          maxDiff = Math.max(maxDiff, Math.abs(y[i]! - held.data[i]!));
+          maxY = Math.max(maxY, Math.abs(held.data[i]!));
+        }
+        // Both are Winograd; the graph transforms the kernels in float32, the build in float64.
+        expect(maxDiff, `F(${winograd}): max |Δ| ${maxDiff}, max |y| ${maxY}`).toBeLessThanOrEqual(1e-5 * Math.max(1, maxY));
+        await expect(session.run({ input: new ort.Tensor('float32', x, [1, 3, h, w]) })).rejects.toThrow();
+      } finally {
+        await session.release();
+      }
+    }
+    expect(() => buildOnnxModel(net, { inputShape: { batch: 1 }, winograd: 4, weights: 'fed' })).toThrow(/weights must be initializers/);
     net.dispose();
   });
 

@@ -11,7 +11,7 @@ import {
   PHASE_CONV_MIN_DY_PIXELS,
   setPackageConv2DBackpropInput,
 } from '../../src/main/engine/backends/wasm-kernels/conv2d-backprop-input';
-import { setConvGemmForm } from '../../src/main/engine/backends/wasm-kernels/onnx-conv';
+import { setConvGemmForm, setConvWinograd } from '../../src/main/engine/backends/wasm-kernels/onnx-conv';
 import { onnxKernelsAvailable, setOnnxKernelsEnabled } from '../../src/main/engine/backends/wasm-kernels/onnx-session';
 import { ONNX_REDUCE_MIN_SIZE } from '../../src/main/engine/backends/wasm-kernels/onnx-reduce';
 import { REFLECTION_PAD_GRAD } from '../../src/main/engine/backends/wasm-kernels/reflection-pad-grad';
@@ -83,6 +83,13 @@ const namedCases: ConvCase[] = [
   { name: 'strides 1×2', batch: 1, height: 6, width: 9, inChannels: 3, outChannels: 4, kernel: [3, 4], strides: [1, 2], pad: 'same' },
   { name: 'ceil rounding', batch: 1, height: 8, width: 8, inChannels: 2, outChannels: 3, kernel: [3, 3], strides: [2, 2], pad: 0, dimRoundingMode: 'ceil' },
   { name: 'NCHW', batch: 2, height: 7, width: 6, inChannels: 3, outChannels: 4, kernel: [3, 3], strides: [2, 2], pad: 1, dataFormat: 'NCHW' },
+  // 3×3 at stride 1, which the Winograd route takes: sizes that are not multiples of its 4×4
+  // tiles, paddings that add and remove rows, a single output pixel.
+  { name: '3×3 valid, odd size, batch 2', batch: 2, height: 11, width: 9, inChannels: 5, outChannels: 6, kernel: [3, 3], strides: [1, 1], pad: 'valid' },
+  { name: '3×3 same', batch: 1, height: 10, width: 13, inChannels: 4, outChannels: 3, kernel: [3, 3], strides: [1, 1], pad: 'same' },
+  { name: '3×3 explicit, asymmetric', batch: 1, height: 9, width: 7, inChannels: 3, outChannels: 5, kernel: [3, 3], strides: [1, 1], pad: [[0, 0], [2, 0], [0, 1], [0, 0]] },
+  { name: '3×3 padding beyond the kernel', batch: 2, height: 5, width: 6, inChannels: 2, outChannels: 3, kernel: [3, 3], strides: [1, 1], pad: 3 },
+  { name: '3×3 to one pixel', batch: 1, height: 3, width: 3, inChannels: 6, outChannels: 4, kernel: [3, 3], strides: [1, 1], pad: 'valid' },
 ];
 
 function randomCases(count: number, seed: number): ConvCase[] {
@@ -175,20 +182,30 @@ const routes = {
   'onnxruntime conv': () => {
     setOnnxKernelsEnabled(true);
     setConvGemmForm('never');
+    setConvWinograd('never');
   },
   'onnxruntime gemm': () => {
     setOnnxKernelsEnabled(true);
     setConvGemmForm('always');
+    setConvWinograd('never');
+  },
+  // 3×3 stride-1 convolutions and input gradients as Winograd F(4×4, 3×3); the rest as above.
+  'onnxruntime winograd': () => {
+    setOnnxKernelsEnabled(true);
+    setConvGemmForm('never');
+    setConvWinograd('always');
   },
   webassembly: () => {
     setOnnxKernelsEnabled(false);
     setConvGemmForm('auto');
+    setConvWinograd('auto');
   },
 } as const;
 
 function defaultRoutes(): void {
   setOnnxKernelsEnabled(true);
   setConvGemmForm('auto');
+  setConvWinograd('auto');
 }
 
 afterEach(defaultRoutes);
@@ -292,6 +309,28 @@ describe('kernel routes', () => {
     expect(impl(tf.Conv2D)).toEqual(['onnxruntime-conv', 'onnxruntime-gemm']);
     expect(impl(tf.Conv2DBackpropFilter)).toEqual(['onnxruntime-gemm']);
     expect(impl(tf.Conv2DBackpropInput)).toEqual(['onnxruntime-gemm']);
+  });
+
+  it('3×3 stride-1 convolutions with many channels over many tiles take Winograd, small ones the direct Conv', async () => {
+    defaultRoutes();
+    await tf.setBackend('wasm');
+    const trace = startKernelTrace();
+    try {
+      tf.tidy(() => {
+        const f = (w: tf.Tensor, input: tf.Tensor) => tf.sum(tf.conv2d(input as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid'));
+        // A resnet block's layer at 1/8 of its map: 128 channels, 8 × 8 tiles.
+        tf.grads(f)([tf.randomUniform([3, 3, 128, 128], -0.1, 0.1), tf.randomUniform([1, 34, 34, 128])]);
+        tf.grads(f)([tf.randomUniform([3, 3, 64, 64], -0.1, 0.1), tf.randomUniform([1, 34, 34, 64])]);
+        tf.grads(f)([tf.randomUniform([3, 3, 128, 128], -0.1, 0.1), tf.randomUniform([1, 18, 18, 128])]);
+      });
+    } finally {
+      trace.stop();
+    }
+    for (const kernel of [tf.Conv2D, tf.Conv2DBackpropInput]) {
+      const records = trace.records().filter((r) => r.kernel === kernel && !r.parent);
+      const calls = (winograd: boolean) => records.filter((r) => (r.impl === 'onnxruntime-winograd') === winograd).reduce((n, r) => n + r.calls, 0);
+      expect([calls(true), calls(false)], kernel).toEqual([1, 2]);
+    }
   });
 
   it('without it, small input gradients go to the package loop and the rest to the phase convolution', async () => {

@@ -19,6 +19,8 @@ export interface KernelRecord {
   impl: string;
   /** The kernel that called this one from inside its implementation, if any. */
   parent?: string;
+  /** The inputs' shapes, where the trace was started with `byShape`. */
+  shapes?: string;
   calls: number;
   /** Wall time in the kernel function, including nested kernels (synchronous backends). */
   ms: number;
@@ -45,7 +47,10 @@ export class KernelTrace {
   private readonly table = new Map<string, KernelRecord>();
   private readonly originals: tf.KernelConfig[] = [];
 
-  constructor(readonly backend: string) {}
+  constructor(
+    readonly backend: string,
+    private readonly byShape = false,
+  ) {}
 
   /** @internal */
   currentFrame(): Frame | undefined {
@@ -67,7 +72,8 @@ export class KernelTrace {
           return original(args);
         } finally {
           this.stack.pop();
-          this.add(kernelName, frame.impl, parent, performance.now() - start);
+          const ms = performance.now() - start;
+          this.add(kernelName, frame.impl, parent, ms, this.byShape ? inputShapes(args.inputs) : undefined);
         }
       };
       tf.unregisterKernel(kernelName, this.backend);
@@ -75,11 +81,11 @@ export class KernelTrace {
     }
   }
 
-  private add(kernel: string, impl: string, parent: string | undefined, ms: number): void {
-    const key = `${kernel}\u0000${impl}\u0000${parent ?? ''}`;
+  private add(kernel: string, impl: string, parent: string | undefined, ms: number, shapes: string | undefined): void {
+    const key = `${kernel}\u0000${impl}\u0000${parent ?? ''}\u0000${shapes ?? ''}`;
     let record = this.table.get(key);
     if (!record) {
-      record = { backend: this.backend, kernel, impl, ...(parent ? { parent } : {}), calls: 0, ms: 0 };
+      record = { backend: this.backend, kernel, impl, ...(parent ? { parent } : {}), ...(shapes ? { shapes } : {}), calls: 0, ms: 0 };
       this.table.set(key, record);
     }
     record.calls++;
@@ -111,7 +117,8 @@ export class KernelTrace {
   format(): string {
     const rows = this.records().map((r) => {
       const where = r.parent ? ` (inside ${r.parent})` : '';
-      return `${r.backend.padEnd(6)} ${(r.kernel + where).padEnd(48)} ${r.impl.padEnd(22)} ${String(r.calls).padStart(6)} calls ${r.ms.toFixed(1).padStart(10)} ms`;
+      const shapes = r.shapes ? ` ${r.shapes}` : '';
+      return `${r.backend.padEnd(6)} ${(r.kernel + where).padEnd(48)} ${r.impl.padEnd(22)} ${String(r.calls).padStart(6)} calls ${r.ms.toFixed(1).padStart(10)} ms${shapes}`;
     });
     return rows.join('\n');
   }
@@ -122,14 +129,27 @@ export function activeKernelTrace(): KernelTrace | null {
   return active;
 }
 
+/** `name:[d0,d1,…]` for each input of a kernel call, in the kernel's order. */
+function inputShapes(inputs: tf.NamedTensorInfoMap): string {
+  return Object.entries(inputs)
+    .filter((entry): entry is [string, tf.TensorInfo] => entry[1] != null)
+    .map(([name, t]) => `${name}:[${t.shape.join(',')}]`)
+    .join(' ');
+}
+
+export interface KernelTraceOptions {
+  /** Keep a separate record per set of input shapes (for finding which layer a kernel's time is in). */
+  byShape?: boolean;
+}
+
 /**
  * Starts recording every kernel call on `backend` (default: the active backend). Only one
  * trace runs at a time.
  */
-export function startKernelTrace(backend: string = tf.getBackend()): KernelTrace {
+export function startKernelTrace(backend: string = tf.getBackend(), options: KernelTraceOptions = {}): KernelTrace {
   if (active) throw new Error(`a kernel trace is already running on backend '${active.backend}'`);
   if (!backend) throw new Error('no backend is active: call initBackend() before tracing kernels');
-  const trace = new KernelTrace(backend);
+  const trace = new KernelTrace(backend, options.byShape);
   trace.install();
   active = trace;
   return trace;

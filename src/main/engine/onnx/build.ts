@@ -30,7 +30,7 @@ import { stateEntries, walkLayers, type BatchNormLayer, type InstanceNormLayer, 
 import { GraphBuilder, attr, type Dim, type ExternalFile, type ModelMetadata } from './graph-builder';
 import { weightReader, type OnnxSource } from './weights';
 import { emitSpaceToDepthConv, spaceToDepthApplies } from './space-to-depth';
-import { F2x2_3x3, F4x4_3x3, emitWinogradConv, winogradApplies, type WinogradTiles } from './winograd';
+import { F2x2_3x3, F4x4_3x3, emitWinogradConv, winogradApplies, type FedTaps, type WinogradTiles } from './winograd';
 
 export const ONNX_INPUT = 'input';
 export const ONNX_OUTPUT = 'output';
@@ -66,6 +66,15 @@ export interface OnnxBuildOptions {
    */
   winograd?: 2 | 4;
   /**
+   * Where the weights go: initializers (default), or graph inputs listed in the result's
+   * `fedWeights`, which the caller feeds at every run. Fed, the state_dict's own arrays serve
+   * every session built from it: ONNX Runtime copies initializers into each session (unet_256:
+   * 208 MiB a session, beside the state_dict the model keeps for TF.js), and Winograd layers
+   * take their kernels as taps ([9, K, C]) that the graph transforms (G g Gᵀ) at every run,
+   * instead of a transformed copy 4× the kernels' size (resnet_9blocks: 170 MiB).
+   */
+  weights?: 'initializers' | 'fed';
+  /**
    * Statistics of the layers that normalise with their input's (see the top of this file):
    * fed as inputs, or output beside `output`. Default: computed and used inside the graph.
    */
@@ -98,6 +107,7 @@ interface Value {
 
 /** The ONNX model's bytes for `source` (a Network, or a spec with a PyTorch state_dict). */
 export function buildOnnxModel(source: OnnxSource, options: OnnxBuildOptions = {}): Uint8Array {
+  if (options.weights === 'fed') throw new Error('a model file holds its weights: weights must be initializers');
   const { g, name, meta } = buildGraph(source, options);
   return g.encode(name, meta);
 }
@@ -108,12 +118,22 @@ export function buildOnnxModel(source: OnnxSource, options: OnnxBuildOptions = {
  * handed to ONNX Runtime as they are (a state_dict's float32 entries without a copy), so no
  * serialised copy of them is made for the runtime to parse and copy again.
  */
-export function buildOnnxModelExternal(source: OnnxSource, options: OnnxBuildOptions = {}): { model: Uint8Array; externalData: ExternalFile[] } {
-  const { g, name, meta } = buildGraph(source, options);
-  return g.encodeExternal(name, meta);
+export function buildOnnxModelExternal(
+  source: OnnxSource,
+  options: OnnxBuildOptions = {},
+): { model: Uint8Array; externalData: ExternalFile[]; fedWeights: FedWeight[] } {
+  const { g, name, meta, fedWeights } = buildGraph(source, options);
+  return { ...g.encodeExternal(name, meta), fedWeights };
 }
 
-function buildGraph(source: OnnxSource, options: OnnxBuildOptions): { g: GraphBuilder; name: string; meta: ModelMetadata } {
+/** A weight the graph takes as an input (`weights: 'fed'`): its name, shape and values. */
+export interface FedWeight {
+  name: string;
+  dims: number[];
+  values: () => Float32Array;
+}
+
+function buildGraph(source: OnnxSource, options: OnnxBuildOptions): { g: GraphBuilder; name: string; meta: ModelMetadata; fedWeights: FedWeight[] } {
   const reader = weightReader(source);
   const { spec } = reader;
   const training = options.training ?? false;
@@ -132,7 +152,6 @@ function buildGraph(source: OnnxSource, options: OnnxBuildOptions): { g: GraphBu
     return e;
   };
   const values = (key: string): Float32Array => reader.values(entry(key));
-  const weight = (key: string): string => (g.hasInitializer(key) ? key : g.floatInitializer(key, entry(key).shape, () => values(key)));
   if (options.winograd !== undefined && options.winograd !== 2 && options.winograd !== 4) {
     throw new Error(`winograd must be 2 or 4 (the output tile side), got ${String(options.winograd)}`);
   }
@@ -141,7 +160,25 @@ function buildGraph(source: OnnxSource, options: OnnxBuildOptions): { g: GraphBu
   if (normStats !== undefined && normStats !== 'inputs' && normStats !== 'outputs') {
     throw new Error(`normStats must be inputs or outputs, got '${String(normStats)}'`);
   }
-  const ctx: BuildContext = { g, weight, values, training, dropout, batch, winograd, normStats, dropoutCount: 0, normCount: 0, statsOutputs: [] };
+  if (options.weights !== undefined && options.weights !== 'initializers' && options.weights !== 'fed') {
+    throw new Error(`weights must be initializers or fed, got '${String(options.weights)}'`);
+  }
+  const fedWeights: FedWeight[] = [];
+  const fed: FedTaps | undefined =
+    options.weights === 'fed'
+      ? (name, dims, values) => {
+          if (!fedWeights.some((f) => f.name === name)) {
+            fedWeights.push({ name, dims, values });
+            g.input(name, dims);
+          }
+          return name;
+        }
+      : undefined;
+  const weight = (key: string): string => {
+    if (fed) return fed(key, [...entry(key).shape], () => values(key));
+    return g.hasInitializer(key) ? key : g.floatInitializer(key, entry(key).shape, () => values(key));
+  };
+  const ctx: BuildContext = { g, weight, values, training, dropout, batch, winograd, ...(fed ? { fed } : {}), normStats, dropoutCount: 0, normCount: 0, statsOutputs: [] };
 
   const input = g.input(ONNX_INPUT, [batch, spec.inChannels, shape.height ?? 'height', shape.width ?? 'width']);
   const out = emit(ctx, spec.layers, { name: input, channels: spec.inChannels });
@@ -167,7 +204,7 @@ function buildGraph(source: OnnxSource, options: OnnxBuildOptions): { g: GraphBu
       value_range: '[-1, 1]',
     },
   };
-  return { g, name: spec.className, meta };
+  return { g, name: spec.className, meta, fedWeights };
 }
 
 interface BuildContext {
@@ -177,6 +214,8 @@ interface BuildContext {
   /** A state entry's values, PyTorch layout. */
   values(key: string): Float32Array;
   winograd?: WinogradTiles;
+  /** Declares the Winograd layers' kernels as fed inputs (`winogradWeights: 'fed'`). */
+  fed?: FedTaps;
   training: boolean;
   dropout: OnnxDropout;
   batch: Dim;
@@ -205,6 +244,7 @@ function emitLayer(ctx: BuildContext, layer: Layer, x: Value): Value {
           x.name,
           { kernel: () => ctx.values(layer.weight.key), ...(bias ? { bias: () => ctx.values(bias.key) } : {}) },
           ctx.winograd,
+          ctx.fed,
         );
         return { name, channels: layer.outChannels };
       }

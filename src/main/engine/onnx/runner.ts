@@ -7,7 +7,9 @@
  * - One session per mode variant (eval or train-mode BatchNorm, dropout on or off, batch of
  *   one or any), built from the current weights on first use. The weights reach ONNX
  *   Runtime as in-memory external data (build.ts `buildOnnxModelExternal`), which it copies
- *   once; no serialised model holding them is built.
+ *   once; no serialised model holding them is built. Winograd layers' kernels are the
+ *   exception: graph inputs, rearranged once and fed at every run, transformed in the graph
+ *   (their transformed form is 4× the kernels' size, and a session would hold it).
  * - A live network's weights are snapshotted: every TF.js `Variable.assign` (an optimizer
  *   step, a checkpoint load) gives the variable a new data id, so a run after any change
  *   rebuilds the graph instead of translating with stale weights.
@@ -37,6 +39,7 @@ import {
   normVarianceName,
   ONNX_INPUT,
   ONNX_OUTPUT,
+  type FedWeight,
   type NormStatsLayer,
   type OnnxNormStats,
 } from './build';
@@ -82,6 +85,9 @@ export function normStatsVariant(hook: NormStatsHook | undefined): OnnxNormStats
 
 export class OnnxGenerator {
   private readonly sessions = new Map<string, Promise<InferenceSession>>();
+  /** The weights each session takes as inputs (by variant key), and their values by name (shared by the variants). */
+  private readonly fedBySession = new Map<string, FedWeight[]>();
+  private readonly fedValues = new Map<string, Float32Array>();
   private weightIds: readonly object[] = [];
   private released = false;
 
@@ -142,10 +148,12 @@ export class OnnxGenerator {
       const model = buildOnnxModelExternal(this.source, {
         training: v.training,
         dropout: v.dropout ? 'inputs' : 'off',
+        weights: 'fed',
         inputShape: v.batchOne ? { batch: 1 } : {},
         ...(v.batchOne ? { winograd: 4 as const } : {}),
         ...(v.normStats ? { normStats: v.normStats } : {}),
       });
+      this.fedBySession.set(key, model.fedWeights);
       session = createSession(model, this.sessionOptions);
       this.sessions.set(key, session);
       session.catch(() => this.sessions.delete(key));
@@ -172,6 +180,14 @@ export class OnnxGenerator {
     const feeds: Record<string, OrtTensor> = {
       [ONNX_INPUT]: new ort.Tensor('float32', await nchwData(x), [n, c, h, w]),
     };
+    for (const f of this.fedBySession.get(variantKey(variant)) ?? []) {
+      let values = this.fedValues.get(f.name);
+      if (!values) {
+        values = f.values();
+        this.fedValues.set(f.name, values);
+      }
+      feeds[f.name] = new ort.Tensor('float32', values, f.dims);
+    }
     if (variant.normStats === 'inputs') {
       for (const l of this.statsLayers(mode)) {
         const stats = normStats!.lookup!(l.layer.module);
@@ -234,6 +250,8 @@ export class OnnxGenerator {
   private async releaseSessions(): Promise<void> {
     const pending = [...this.sessions.values()];
     this.sessions.clear();
+    this.fedBySession.clear();
+    this.fedValues.clear();
     for (const s of pending) {
       const session = await s.catch(() => undefined);
       await session?.release();

@@ -125,6 +125,33 @@ export function transformedWeights({ m, G }: WinogradTiles, weight: Float32Array
   return u;
 }
 
+/**
+ * Declares a graph input for a layer's kernel as taps, [9, K, C] (build.ts
+ * `winogradWeights: 'fed'`), which the runner feeds at every run; returns its name. The graph
+ * then transforms them itself (G g Gᵀ), so that no [t², K, C] copy of the weights (4× the
+ * kernel's size for F(4×4)) is kept anywhere.
+ */
+export type FedTaps = (name: string, dims: number[], values: () => Float32Array) => string;
+
+/** Gₖ [t², 9]: row (ξ, ν), column (y, x) is G[ξ][y] · G[ν][x]. */
+function filterTransform({ m, G }: WinogradTiles): Float32Array {
+  const t = m + 2;
+  const out = new Float32Array(t * t * 9);
+  for (let xi = 0; xi < t; xi++) {
+    for (let nu = 0; nu < t; nu++) {
+      for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) out[(xi * t + nu) * 9 + y * 3 + x] = G[xi]![y]! * G[nu]![x]!;
+    }
+  }
+  return out;
+}
+
+/** A PyTorch kernel [K, C, 3, 3] as taps [9, K, C]. */
+export function tapMajor(weight: Float32Array, k: number, c: number): Float32Array {
+  const out = new Float32Array(9 * k * c);
+  for (let o = 0; o < k * c; o++) for (let tap = 0; tap < 9; tap++) out[tap * k * c + o] = weight[o * 9 + tap]!;
+  return out;
+}
+
 function int64(g: GraphBuilder, name: string, values: number[]): string {
   return g.hasInitializer(name) ? name : g.int64Initializer(name, values);
 }
@@ -146,6 +173,7 @@ export function emitWinogradConv(
   x: string,
   weights: { kernel: () => Float32Array; bias?: () => Float32Array },
   tiles: WinogradTiles = F4x4_3x3,
+  fed?: FedTaps,
 ): string {
   const { inChannels: c, outChannels: k, module } = layer;
   const { m } = tiles;
@@ -154,16 +182,22 @@ export function emitWinogradConv(
   const constant = (name: string, dims: number[], values: () => Float32Array) => (g.hasInitializer(name) ? name : g.floatInitializer(name, dims, values));
   const tb = constant(`winograd_${m}_input_transform_${c}`, [c * t2, 1, t, t], () => inputTransformKernel(tiles, c));
   const ta = constant(`winograd_${m}_output_transform`, [m * m, t2], () => outputTransform(tiles));
-  const u = g.floatInitializer(`${layer.weight.key}.winograd_${m}`, [t2, k, c], () => transformedWeights(tiles, weights.kernel(), k, c));
   const node = (op: string, inputs: string[], attributes: Parameters<GraphBuilder['node']>[2] = []) => g.node(op, inputs, attributes, module);
+  let u: string;
+  if (fed) {
+    // U = Gₖ · taps, Gₖ[(ξ, ν), (y, x)] = G[ξ][y] G[ν][x]: one [t², 9] × [9, K·C] product.
+    const gk = constant(`winograd_${m}_filter_transform`, [t2, 9], () => filterTransform(tiles));
+    const taps = fed(`${layer.weight.key}.taps`, [9, k, c], () => tapMajor(weights.kernel(), k, c));
+    u = node('Reshape', [node('MatMul', [gk, node('Reshape', [taps, int64(g, `shape_9_${k * c}`, [9, k * c])])]), int64(g, `shape_${t2}_${k}_${c}`, [t2, k, c])]);
+  } else {
+    u = g.floatInitializer(`${layer.weight.key}.winograd_${m}`, [t2, k, c], () => transformedWeights(tiles, weights.kernel(), k, c));
+  }
 
-  // Pad (bottom, right, zeros) so the tiles, m apart, cover every output row and column:
-  // H − 2 rounded up to a multiple of m, plus the 2 rows the last tile reaches beyond.
+  // m − 1 zero rows and columns below and right (the Conv's own padding) give the tiles, m
+  // apart, that cover every output row and column: floor((H − 3) / m) + 1 = ⌈(H − 2) / m⌉.
   const hw = node('Slice', [node('Shape', [x]), int64(g, 'axis_2', [2]), int64(g, 'axis_4', [4])]);
-  const extra = node('Mod', [node('Neg', [node('Sub', [hw, int64(g, 'pair_2', [2, 2])])]), int64(g, `pair_${m}`, [m, m])]);
-  const padded = node('Pad', [x, node('Concat', [int64(g, 'zeros_6', [0, 0, 0, 0, 0, 0]), extra], [attr.int('axis', 0)])]);
 
-  const v = node('Conv', [padded, tb], [attr.ints('kernel_shape', [t, t]), attr.ints('strides', [m, m]), attr.int('group', c)]); // [1, C·t², h, w]
+  const v = node('Conv', [x, tb], [attr.ints('kernel_shape', [t, t]), attr.ints('strides', [m, m]), attr.ints('pads', [0, 0, m - 1, m - 1]), attr.int('group', c)]); // [1, C·t², h, w]
   const tilesHw = node('Slice', [node('Shape', [v]), int64(g, 'axis_2', [2]), int64(g, 'axis_4', [4])]);
   const byPosition = node('Transpose', [node('Reshape', [v, int64(g, `shape_${c}_${t2}_rest`, [c, t2, -1])])], [attr.ints('perm', [1, 0, 2])]); // [t², C, h·w]
   const products = node('MatMul', [u, byPosition]); // [t², K, h·w]

@@ -3,7 +3,9 @@
  * (onnx-session.ts). They are nearly all of a training step's time on wasm: with XNNPACK, a
  * CycleGAN iteration spent 48 % in filter gradients, 21 % in input gradients and 19 % in
  * forward convolutions. The tensors stay NHWC, as the wasm backend holds them:
- *   Conv2D                 Transpose → Conv → Transpose (the filter: [kh, kw, ci, co] → OIHW)
+ *   Conv2D                 Transpose → Conv → Transpose (the filter: [kh, kw, ci, co] → OIHW);
+ *                          3×3 at stride 1 with many channels: Winograd F(4×4, 3×3) in NHWC
+ *                          (./onnx-winograd.ts), as is the input gradient of such a layer
  *   Conv2DBackpropInput    stride 1: a Conv of dy with the filter flipped in space, its in and
  *                          out channels swapped; otherwise ConvTranspose, with zero rows added
  *                          where the forward convolution read no input
@@ -20,6 +22,8 @@ import * as tf from '../../tf';
 import { GraphBuilder, attr } from '../../onnx/graph-builder';
 import { noteKernelRoute } from '../kernel-trace';
 import { onnxGraph as graph, runOnnx as run, syncOrt, type Int64Const } from './onnx-session';
+import { F4x4_3x3, type WinogradTiles } from '../../onnx/winograd';
+import { emitWinogradConvNhwc } from './onnx-winograd';
 import { convMargins, gradientConvInfo } from './wasm-ops';
 
 /** The largest slice copy a filter-gradient GEMM reads at once. */
@@ -65,6 +69,52 @@ function useGemmForm(filter: tf.TensorInfo, windows: number): boolean {
   return tf.util.sizeFromShape(filter.shape) * TRANSPOSE_COST > windows;
 }
 
+type Form = 'auto' | 'always' | 'never';
+
+/** ATELIER_WINOGRAD=always|never|auto (default): the Winograd form's use (see winogradTiles). */
+function winogradFromEnv(): Form {
+  const v = process.env.ATELIER_WINOGRAD;
+  if (v === undefined || v === '') return 'auto';
+  if (v === 'auto' || v === 'always' || v === 'never') return v;
+  throw new Error(`ATELIER_WINOGRAD: expected 'auto', 'always' or 'never', got '${v}'`);
+}
+
+let winograd: Form = winogradFromEnv();
+
+/** Forces the Winograd form of 3×3 stride-1 convolutions on or off ('auto': by size), for tests. */
+export function setConvWinograd(form: Form): void {
+  winograd = form;
+}
+
+/** Channels on both sides from which Winograd pays (see winogradTiles). */
+const WINOGRAD_MIN_CHANNELS = 128;
+/** Output tiles (4×4 pixels each) from which Winograd pays. */
+const WINOGRAD_MIN_TILES = 64;
+
+/**
+ * F(4×4, 3×3) for a 3×3 convolution at stride 1 without dilation (./onnx-winograd.ts), where
+ * it pays: a quarter of the multiply-adds, against transforms that move about 2.25× the
+ * input and output. The resnet_9blocks body (256 channels, 64², 256 tiles) ran its forward
+ * convolution in about 15 ms against 32 ms for ONNX Runtime's Conv
+ * (tests/bench/train-conv-probe.ts); with few channels or few tiles the transforms cost more
+ * than they save. `outShape` is the convolution's output (for the input gradient, x's shape).
+ */
+function winogradTiles(info: tf.backend_util.Conv2DInfo, outShape: readonly number[]): WinogradTiles | null {
+  const applies =
+    info.filterHeight === 3 &&
+    info.filterWidth === 3 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1;
+  if (!applies || winograd === 'never') return null;
+  if (winograd === 'always') return F4x4_3x3;
+  const [, h, w] = outShape as Shape4;
+  const tilesPerImage = Math.ceil(h / 4) * Math.ceil(w / 4);
+  const big = info.inChannels >= WINOGRAD_MIN_CHANNELS && info.outChannels >= WINOGRAD_MIN_CHANNELS && tilesPerImage >= WINOGRAD_MIN_TILES;
+  return big ? F4x4_3x3 : null;
+}
+
 /** ONNX Runtime's Transpose against a window copy, per value (see useGemmForm). */
 const TRANSPOSE_COST = 5;
 
@@ -100,14 +150,20 @@ export function onnxConv2D(backend: BackendWasm, inputs: tf.Conv2DInputs, attrs:
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { top, bottom, left, right } = convMargins(info);
   const outShape = info.outShape as Shape4;
-  const gemm = useGemmForm(filter, windowValues(outShape, fShape));
-  noteKernelRoute(gemm ? 'onnxruntime-gemm' : 'onnxruntime-conv');
-  const key = `conv|${gemm}|${xShape}|${fShape}|${sh},${sw}|${dh},${dw}|${top},${bottom},${left},${right}`;
+  const tiles = winogradTiles(info, outShape);
+  const gemm = !tiles && useGemmForm(filter, windowValues(outShape, fShape));
+  noteKernelRoute(tiles ? 'onnxruntime-winograd' : gemm ? 'onnxruntime-gemm' : 'onnxruntime-conv');
+  const key = `conv|${tiles?.m ?? 0}|${gemm}|${xShape}|${fShape}|${sh},${sw}|${dh},${dw}|${top},${bottom},${left},${right}`;
   return run(
     backend,
     key,
     () =>
       graph((g, ints) => {
+        if (tiles) {
+          const { y } = emitWinogradConvNhwc(g, ints, g.input('x', xShape), xShape, g.input('w', fShape), outShape[3], { tiles, pads: [top, bottom, left, right] });
+          g.output(y, 'y0', outShape);
+          return;
+        }
         if (gemm) {
           // y[p, co] = Σ_(ky, kx, ci) x[p·s + (ky, kx)·d, ci] · W[(ky, kx, ci), co]: the filter
           // as it is, the input's windows side by side.
@@ -157,14 +213,27 @@ export function onnxConv2DBackpropInput(
   const info = gradientConvInfo(tf.Conv2DBackpropInput, xShape, fShape, dyShape, attrs);
   const { strideHeight: sh, strideWidth: sw } = info;
   const { top, bottom, left, right } = convMargins(info);
-  const gemm = useGemmForm(filter, windowValues(dyShape, fShape));
-  noteKernelRoute(gemm ? 'onnxruntime-gemm' : sh === 1 && sw === 1 ? 'onnxruntime-conv' : 'onnxruntime-conv-transpose');
-  const key = `dx|${gemm}|${dyShape}|${fShape}|${xShape}|${sh},${sw}|${top},${bottom},${left},${right}`;
+  // Stride 1: dx is dy correlated with the filter flipped in space, its in and out channels
+  // swapped, over dy with these margins (negative ones crop).
+  const [H, W] = [info.inHeight, info.inWidth];
+  const b0 = info.filterHeight - 1 - top;
+  const b1 = info.filterWidth - 1 - left;
+  const flippedMargins: [number, number, number, number] = [b0, H - dyShape[1] - b0 + info.filterHeight - 1, b1, W - dyShape[2] - b1 + info.filterWidth - 1];
+  const tiles = winogradTiles(info, xShape);
+  const gemm = !tiles && useGemmForm(filter, windowValues(dyShape, fShape));
+  noteKernelRoute(tiles ? 'onnxruntime-winograd' : gemm ? 'onnxruntime-gemm' : sh === 1 && sw === 1 ? 'onnxruntime-conv' : 'onnxruntime-conv-transpose');
+  const key = `dx|${tiles?.m ?? 0}|${gemm}|${dyShape}|${fShape}|${xShape}|${sh},${sw}|${top},${bottom},${left},${right}`;
   return run(
     backend,
     key,
     () =>
       graph((g, ints) => {
+        if (tiles) {
+          const opts = { tiles, pads: flippedMargins, transposedFilter: true };
+          const { y } = emitWinogradConvNhwc(g, ints, g.input('dy', dyShape), dyShape, g.input('w', fShape), xShape[3], opts);
+          g.output(y, 'y0', xShape);
+          return;
+        }
         if (gemm) {
           // cols[p, (ky, kx, ci)] = Σ_co dy[p, co] · W[(ky, kx, ci), co], then each tap's
           // columns spread by the stride, shifted by the tap and summed (col2im).
@@ -201,14 +270,10 @@ export function onnxConv2DBackpropInput(
         const w = g.input('w', fShape);
         let dx: string;
         if (sh === 1 && sw === 1) {
-          // Stride 1: dx is dy correlated with the filter flipped in space, its in and out
-          // channels swapped: a convolution, which ONNX Runtime runs faster than ConvTranspose
-          // (no column buffer of kh·kw·ci rows per pixel).
-          const [H, W] = [info.inHeight, info.inWidth];
-          const b0 = info.filterHeight - 1 - top;
-          const b1 = info.filterWidth - 1 - left;
+          // The flipped filter's convolution, which ONNX Runtime runs faster than
+          // ConvTranspose (no column buffer of kh·kw·ci rows per pixel).
           const nchw = [dyShape[0], dyShape[3], dyShape[1], dyShape[2]];
-          const c = convPads(g, ints, h, nchw, [b0, H - dyShape[1] - b0 + info.filterHeight - 1, b1, W - dyShape[2] - b1 + info.filterWidth - 1]);
+          const c = convPads(g, ints, h, nchw, flippedMargins);
           const flipped = g.node('Slice', [w, ints([-1, -1]), ints([-(info.filterHeight + 1), -(info.filterWidth + 1)]), ints([0, 1]), ints([-1, -1])]);
           const oihw = g.node('Transpose', [flipped], [attr.ints('perm', [2, 3, 0, 1])]);
           dx = g.node('Conv', [c.h, oihw], [attr.ints('kernel_shape', [info.filterHeight, info.filterWidth]), attr.ints('pads', c.pads)]);
