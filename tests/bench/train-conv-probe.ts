@@ -31,6 +31,7 @@ const layers: Layer[] = [
   { name: 'unet down 32² 256→512', x: [1, 32, 32, 256], k: 4, co: 512, stride: 2, pad: 1 },
   { name: 'unet outer 256² 3→64', x: [1, 256, 256, 3], k: 4, co: 64, stride: 2, pad: 1 },
   { name: 'resnet body 66² 256→256', x: [1, 66, 66, 256], k: 3, co: 256, stride: 1, pad: 'valid' },
+  { name: 'resnet body 258² 256→256', x: [1, 258, 258, 256], k: 3, co: 256, stride: 1, pad: 'valid' },
   { name: '3×3 130² 128→128', x: [1, 130, 130, 128], k: 3, co: 128, stride: 1, pad: 'valid' },
   { name: '3×3 34² 512→512', x: [1, 34, 34, 512], k: 3, co: 512, stride: 1, pad: 'valid' },
   { name: '3×3 same 258² 64→64', x: [1, 256, 256, 64], k: 3, co: 64, stride: 1, pad: 1 },

@@ -4,7 +4,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { benchCases } from '../../src/main/bench/cases';
-import { parseResultLine } from '../../src/main/bench/child';
+import { childEnv, parseResultLine } from '../../src/main/bench/child';
+import { MMAP_THRESHOLD_BYTES } from '../../src/main/util/native-memory';
 import { measureCase, quantile, summarize } from '../../src/main/bench/measure';
 import { previewEngineLabel } from '../../src/main/bench/preview-cases';
 import { compareWithReference, timeGoal } from '../../src/main/bench/reference';
@@ -123,6 +124,19 @@ describe('arguments and result lines', () => {
     expect(() => parseBenchArgs(['--case', 'nope'])).toThrow(/unknown bench case 'nope'/);
     expect(() => parseBenchArgs(['--runs', '0'])).toThrow(/--runs must be an integer from 1 to 1000, got "0"/);
     expect(() => parseBenchArgs(['--engine', 'gpu'])).toThrow(/--engine must be one of auto, onnxruntime, tfjs, got "gpu"/);
+  });
+
+  test('the reference runs with the engine’s malloc settings unless told to use glibc’s defaults', () => {
+    expect(parseBenchArgs(['--with-reference']).referenceMalloc).toBe('engine');
+    expect(parseBenchArgs(['--with-reference', '--reference-malloc', 'default']).referenceMalloc).toBe('default');
+    expect(() => parseBenchArgs(['--with-reference', '--reference-malloc', 'fast'])).toThrow(/--reference-malloc must be engine or default, got "fast"/);
+    expect(() => parseBenchArgs(['--reference-malloc', 'default'])).toThrow(/--reference-malloc needs --with-reference/);
+    const base = { PATH: '/usr/bin', MALLOC_TRIM_THRESHOLD_: '131072' };
+    const engine = childEnv(base, { ATELIER_INFERENCE: 'onnxruntime' }, 'engine');
+    expect(engine).toMatchObject({ ATELIER_INFERENCE: 'onnxruntime', MALLOC_MMAP_THRESHOLD_: String(MMAP_THRESHOLD_BYTES), MALLOC_TRIM_THRESHOLD_: '131072' });
+    const plain = childEnv(base, {}, 'default');
+    expect(plain).toEqual({ PATH: '/usr/bin' });
+    expect(compareWithReference(result({ median_ms: 50 }), result({ median_ms: 100, backend: 'pytorch' }), 'default').reference_malloc).toBe('default');
   });
 
   test('a result line must carry every field', () => {

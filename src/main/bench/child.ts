@@ -32,13 +32,25 @@ export function parseResultLine(line: string, what: string): BenchResult {
   return r as BenchResult;
 }
 
+/** glibc's malloc settings for a child: the engine's (util/native-memory.ts), or glibc's defaults. */
+export type MallocSettings = 'engine' | 'default';
+
+/** `base` plus `extra`, with glibc's malloc set as `malloc` says. */
+export function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string> = {}, malloc: MallocSettings = 'engine'): NodeJS.ProcessEnv {
+  const env = { ...base, ...extra };
+  if (malloc === 'engine') return nativeMemoryEnv(env);
+  delete env.MALLOC_MMAP_THRESHOLD_;
+  delete env.MALLOC_TRIM_THRESHOLD_;
+  return env;
+}
+
 /**
  * Runs `command args`, passing its stderr through, and returns the last JSON line on stdout.
- * Our cases and PyTorch's run with the same malloc settings (util/native-memory.ts).
+ * Our cases run with the engine's malloc settings; PyTorch's too, unless told otherwise.
  */
-export function runForResultLine(command: string, args: readonly string[], what: string, env?: Record<string, string>): Promise<string> {
+export function runForResultLine(command: string, args: readonly string[], what: string, env?: Record<string, string>, malloc: MallocSettings = 'engine'): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env: nativeMemoryEnv({ ...process.env, ...env }) });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv(process.env, env, malloc) });
     let stdout = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => (stdout += chunk));

@@ -7,13 +7,13 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCases, findCase } from '../bench/cases';
-import { runCaseInChild } from '../bench/child';
+import { runCaseInChild, type MallocSettings } from '../bench/child';
 import { measureCase } from '../bench/measure';
 import { compareWithReference, referenceCaseNames, runReferenceCase, type ReferenceOptions } from '../bench/reference';
 import { INFERENCE_PREFERENCES } from '../engine/onnx/engine';
 import { CliUsageError, type CliCommand, type CliContext } from './command';
 
-const USAGE = `Usage: atelier bench [--case NAME]... [--runs N] [--engine E] [--with-reference] [--list]
+const USAGE = `Usage: atelier bench [--case NAME]... [--runs N] [--engine E] [--with-reference [--reference-malloc M]] [--list]
 
 Times each case in a process of its own (one warm-up run, then N timed runs) and prints one
 JSON line per case on stdout:
@@ -28,6 +28,9 @@ samples per run). Progress goes to stderr.
                      /usr/bin/python3 or $ATELIER_PYTHON) with the same thread count, and
                      print its line and a comparison line:
                      {"case", "vs", "time_ratio", "rss_ratio", "time_goal", "time_met", …}
+  --reference-malloc M
+                     glibc's malloc settings for PyTorch: engine (default; the engine's,
+                     which our side runs with) or default (glibc's own)
   --list             print the cases and exit
 Threads: ATELIER_THREADS (default: the logical cores); TF.js backend: ATELIER_BACKEND.
 The workspace cases (preview_latency_*, label_*, monitor_plot_100k) drive the built
@@ -40,6 +43,7 @@ export interface BenchCliOptions {
   runs: number;
   engine?: (typeof INFERENCE_PREFERENCES)[number];
   withReference: boolean;
+  referenceMalloc: MallocSettings;
   list: boolean;
   child?: string;
 }
@@ -54,6 +58,7 @@ export function parseBenchArgs(args: string[]): BenchCliOptions {
         runs: { type: 'string' },
         engine: { type: 'string' },
         'with-reference': { type: 'boolean' },
+        'reference-malloc': { type: 'string' },
         list: { type: 'boolean' },
         child: { type: 'string' },
       },
@@ -68,6 +73,11 @@ export function parseBenchArgs(args: string[]): BenchCliOptions {
   if (values.engine !== undefined && !(INFERENCE_PREFERENCES as readonly string[]).includes(values.engine)) {
     throw new CliUsageError(`--engine must be one of ${INFERENCE_PREFERENCES.join(', ')}, got ${JSON.stringify(values.engine)}`);
   }
+  const referenceMalloc = values['reference-malloc'] ?? 'engine';
+  if (referenceMalloc !== 'engine' && referenceMalloc !== 'default') {
+    throw new CliUsageError(`--reference-malloc must be engine or default, got ${JSON.stringify(values['reference-malloc'])}`);
+  }
+  if (values['reference-malloc'] !== undefined && !values['with-reference']) throw new CliUsageError('--reference-malloc needs --with-reference');
   const cases = values.case ?? [];
   for (const name of [...cases, ...(values.child ? [values.child] : [])]) {
     try {
@@ -81,6 +91,7 @@ export function parseBenchArgs(args: string[]): BenchCliOptions {
     runs,
     engine: values.engine as BenchCliOptions['engine'],
     withReference: values['with-reference'] ?? false,
+    referenceMalloc,
     list: values.list ?? false,
     ...(values.child ? { child: values.child } : {}),
   };
@@ -91,12 +102,12 @@ function threadCount(): number {
   return env ? Number(env) : availableParallelism();
 }
 
-function referenceOptions(ctx: CliContext, runs: number): ReferenceOptions {
+function referenceOptions(ctx: CliContext, runs: number, malloc: MallocSettings): ReferenceOptions {
   // out/main/cli.js → the repository's tests/bench (the reference script is a dev tool).
   const script = resolve(ctx.mainDir, '..', '..', 'tests', 'bench', 'torch_reference.py');
   if (!existsSync(script)) throw new Error(`--with-reference needs the repository's tests/bench/torch_reference.py (looked at ${script})`);
   const python = process.env.ATELIER_PYTHON ?? '/usr/bin/python3';
-  return { python, script, threads: threadCount(), runs };
+  return { python, script, threads: threadCount(), runs, malloc };
 }
 
 async function run(args: string[], ctx: CliContext): Promise<number> {
@@ -116,7 +127,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   }
 
   const names = o.cases.length ? o.cases : benchCases.map((c) => c.name);
-  const reference = o.withReference ? referenceOptions(ctx, o.runs) : undefined;
+  const reference = o.withReference ? referenceOptions(ctx, o.runs, o.referenceMalloc) : undefined;
   const referenceNames = reference ? new Set(await referenceCaseNames(reference)) : new Set<string>();
   const [l1, l5, l15] = loadavg().map((v) => v.toFixed(2));
   ctx.err(`bench: ${names.length} case(s), ${o.runs} runs each; load average ${l1} ${l5} ${l15} on ${availableParallelism()} logical cores`);
@@ -130,7 +141,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
       if (reference && referenceNames.has(name)) {
         const ref = await runReferenceCase(reference, name);
         ctx.out(JSON.stringify(ref));
-        ctx.out(JSON.stringify(compareWithReference(ours, ref)));
+        ctx.out(JSON.stringify(compareWithReference(ours, ref, o.referenceMalloc)));
       } else if (reference) {
         ctx.err(`bench: ${name} has no PyTorch counterpart`);
       }
