@@ -35,10 +35,13 @@ const MIN_GEMM_ROWS = 256;
  * Taps per filter-gradient GEMM: as few as give MIN_GEMM_ROWS rows of `channels` each
  * (concatenating the taps' copies costs another pass over them: a 3×3 layer with 256
  * channels ran 1.5× faster with one GEMM per tap than with one for all nine), within
- * COLS_BYTES.
+ * COLS_BYTES. Where the copies are smaller than the gradient (fewer `rows` than
+ * `outChannels`: the inner U-Net levels, 1–16 pixels against 512 channels), all taps go in
+ * one GEMM, which writes the gradient once instead of per tap and again to concatenate
+ * (the 2×2 → 1×1 level: 28 ms a call per tap).
  */
-function tapsPerGemm(taps: number, rows: number, channels: number): number {
-  const wanted = Math.ceil(MIN_GEMM_ROWS / channels);
+function tapsPerGemm(taps: number, rows: number, channels: number, outChannels: number): number {
+  const wanted = rows <= outChannels ? taps : Math.ceil(MIN_GEMM_ROWS / channels);
   return Math.max(1, Math.min(taps, wanted, Math.floor(COLS_BYTES / (rows * channels * 4))));
 }
 
@@ -359,7 +362,7 @@ export function onnxConv2DBackpropFilter(
         if (!dySide) {
           // dW[(ky, kx, ci), co] = Σ_p x[p·s + (ky, kx), ci] · dy[p, co]
           const rows = n * ho * wo;
-          const perGroup = tapsPerGemm(taps, rows, ci);
+          const perGroup = tapsPerGemm(taps, rows, ci, co);
           const dy2 = g.node('Reshape', [dyIn, ints([rows, co])]);
           const groups: string[] = [];
           for (let first = 0; first < taps; first += perGroup) {
@@ -380,7 +383,7 @@ export function onnxConv2DBackpropFilter(
         // Stride 1: dW[(ky, kx, co), ci] = Σ_q dy[q − (ky, kx), co] · x[q, ci] over the
         // padded x's pixels q, dy read through a border of kh − 1 (kw − 1) zeros.
         const rows = n * hp * wp;
-        const perGroup = tapsPerGemm(taps, rows, co);
+        const perGroup = tapsPerGemm(taps, rows, co, ci);
         const dyp = g.node('Pad', [dyIn, ints([0, kh - 1, kw - 1, 0, 0, kh - 1, kw - 1, 0])]);
         const x2 = g.node('Reshape', [xp, ints([rows, ci])]);
         const groups: string[] = [];
