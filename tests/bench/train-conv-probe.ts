@@ -8,7 +8,7 @@
  * PROBE_FORM=always|never forces the GEMM forms on or off (onnx-conv.ts setConvGemmForm);
  * PROBE_WINOGRAD=always|never the Winograd form of 3×3 stride-1 layers (setConvWinograd).
  * Run it with the engine's malloc settings (util/native-memory.ts nativeMemoryEnv), e.g.
- *   MALLOC_MMAP_THRESHOLD_=8388608 MALLOC_TRIM_THRESHOLD_=4294967295 npx vitest run …
+ *   MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1099511627776 npx vitest run …
  */
 import { it } from 'vitest';
 import { initBackend } from '../../src/main/engine/backends/select';

@@ -8,7 +8,9 @@
  *   PROFILE_MODELS=pix2pix npx vitest run -c tests/bench/vitest.config.ts tests/bench/train-profile.ts
  *
  * PROFILE_BY_SHAPE=1 lists each kernel once per set of input shapes (which layer the time is
- * in); PROFILE_TOP sets how many records are printed (default 40).
+ * in); PROFILE_TOP sets how many records are printed (default 40). Run it with the engine's
+ * malloc settings (util/native-memory.ts), as `atelier bench` runs its cases:
+ *   MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1099511627776 npx vitest run …
  */
 import { expect, test } from 'vitest';
 import { defaultsFor } from '../../src/shared/train-options';

@@ -7,16 +7,18 @@
  * few MiB to tens of MiB. By default glibc maps blocks above its mmap threshold (128 KiB,
  * rising to at most 32 MiB) and unmaps them when freed, and returns the top of its heap to
  * the system once 128 KiB of it is free; every such block is then faulted in again, page
- * by page, at the next call. Page faults cost about 2–3 µs each on these machines: a
- * Winograd convolution of the resnet_9blocks body took 30–39 ms with 7000 faults per call,
- * and 15.7 ms with 576 (tests/bench/train-conv-probe.ts); a CycleGAN iteration took 22.5 s
- * against 14.4 s (tests/bench/train-profile.ts).
+ * by page, at the next call. Page faults cost about 2–3 µs each on these machines: the
+ * Winograd form of a resnet_9blocks body convolution took 30–39 ms with about 7000 faults
+ * per call, and 15.7 ms with 576, once freed memory was kept. The resnet body layer's
+ * forward, input- and filter-gradient kernels took 27.9, 38.7 and 34.1 ms with an 8 MiB
+ * threshold, 18.9, 20.4 and 31.5 ms with these settings (tests/bench/train-conv-probe.ts).
  *
  * So blocks below MMAP_THRESHOLD_BYTES come from the heap, and the heap is never trimmed:
  * freed memory is reused instead of returned. The process's resident memory stays at its
- * peak after a large job; the peak itself did not grow (pix2pix training 1722 → 1721 MiB,
- * unet_256 inference 408 → 413 MiB, `atelier bench`). Inference keeps no transient copy of
- * a network's weights that this would pin (onnx/runner.ts feeds the weights as inputs).
+ * peak after a large job; the peaks themselves hardly moved (pix2pix training 1741 MiB
+ * against 1722 MiB with an 8 MiB threshold; unet_256 inference 413 against 408 MiB,
+ * `atelier bench`). Inference keeps no transient copy of a network's weights that this
+ * would pin (onnx/runner.ts feeds the weights as inputs).
  */
 export const MMAP_THRESHOLD_BYTES = 256 * 1024 * 1024;
 /** "Never": larger than any heap. */

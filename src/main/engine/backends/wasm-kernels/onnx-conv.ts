@@ -97,10 +97,12 @@ const WINOGRAD_MIN_TILES = 64;
 /**
  * F(4×4, 3×3) for a 3×3 convolution at stride 1 without dilation (./onnx-winograd.ts), where
  * it pays: a quarter of the multiply-adds, against transforms that move about 2.25× the
- * input and output. The resnet_9blocks body (256 channels, 64², 256 tiles) ran its forward
- * convolution in about 15 ms against 32 ms for ONNX Runtime's Conv
- * (tests/bench/train-conv-probe.ts); with few channels or few tiles the transforms cost more
- * than they save. `outShape` is the convolution's output (for the input gradient, x's shape).
+ * input and output. The resnet_9blocks body layer (256 channels, 64², 256 tiles) took 19 ms
+ * forward and 19–23 ms for the input gradient, against 30–35 ms each through ONNX Runtime's
+ * Conv (tests/bench/train-conv-probe.ts, with the engine's malloc settings). With few
+ * channels or few tiles the transforms cost more than they save: 128 channels at 128² ran
+ * at less than half the Conv's speed with an 8 MiB mmap threshold. `outShape` is the
+ * convolution's output (for the input gradient, x's shape).
  */
 function winogradTiles(info: tf.backend_util.Conv2DInfo, outShape: readonly number[]): WinogradTiles | null {
   const applies =
