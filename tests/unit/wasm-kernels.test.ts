@@ -311,7 +311,7 @@ describe('kernel routes', () => {
     expect(impl(tf.Conv2DBackpropInput)).toEqual(['onnxruntime-gemm']);
   });
 
-  it('3×3 stride-1 convolutions with many channels over many tiles take Winograd, small ones the direct Conv', async () => {
+  it('3×3 stride-1 convolutions and their gradients with many channels over many tiles take Winograd, small ones not', async () => {
     defaultRoutes();
     await tf.setBackend('wasm');
     const trace = startKernelTrace();
@@ -326,7 +326,7 @@ describe('kernel routes', () => {
     } finally {
       trace.stop();
     }
-    for (const kernel of [tf.Conv2D, tf.Conv2DBackpropInput]) {
+    for (const kernel of [tf.Conv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter]) {
       const records = trace.records().filter((r) => r.kernel === kernel && !r.parent);
       const calls = (winograd: boolean) => records.filter((r) => (r.impl === 'onnxruntime-winograd') === winograd).reduce((n, r) => n + r.calls, 0);
       expect([calls(true), calls(false)], kernel).toEqual([1, 2]);
@@ -353,6 +353,42 @@ describe('kernel routes', () => {
     expect(128).toBeGreaterThanOrEqual(PHASE_CONV_MIN_DY_PIXELS);
     const routesTaken = trace.records().filter((r) => r.kernel === tf.Conv2DBackpropInput && !r.parent);
     expect(routesTaken.map((r) => [r.impl, r.calls]).sort()).toEqual([['package-loop', 1], ['xnnpack-phase-conv', 1]]);
+  });
+});
+
+describe('Winograd on a layer of the size it is meant for', () => {
+  it('forward, input and filter gradients of a 128-channel 3×3 layer agree with the direct forms', async () => {
+    await tf.setBackend('wasm');
+    const random = rng(4242);
+    const xShape: Shape4 = [1, 34, 30, 128];
+    const wShape: Shape4 = [3, 3, 128, 128];
+    const x = tf.tensor4d(randomValues(random, xShape.reduce((a, b) => a * b)), xShape);
+    const w = tf.tensor4d(randomValues(random, wShape.reduce((a, b) => a * b)).map((v) => v * 0.05), wShape);
+    const dy = tf.tensor4d(randomValues(random, 32 * 28 * 128), [1, 32, 28, 128]);
+    const kernels = () => [
+      tf.conv2d(x, w, 1, 'valid'),
+      tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', inputShape: xShape }) as tf.Tensor,
+      tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', filterShape: wShape }) as tf.Tensor,
+    ];
+    const values = async (form: 'always' | 'never') => {
+      setConvWinograd(form);
+      const trace = startKernelTrace();
+      let outs: tf.Tensor[];
+      try {
+        outs = kernels();
+      } finally {
+        trace.stop();
+      }
+      const routes = trace.records().filter((r) => r.kernel.startsWith('Conv2D') && !r.parent).map((r) => r.impl);
+      expect(routes.every((r) => (r === 'onnxruntime-winograd') === (form === 'always')), routes.join()).toBe(true);
+      const data = await Promise.all(outs.map(async (t) => (await t.data()) as Float32Array));
+      tf.dispose(outs);
+      return data;
+    };
+    const direct = await values('never');
+    const winograd = await values('always');
+    for (const [i, what] of ['y', 'dx', 'dW'].entries()) expectClose(winograd[i]!, direct[i]!, `${what}, Winograd against the direct form`);
+    tf.dispose([x, w, dy]);
   });
 });
 

@@ -92,6 +92,8 @@ export class GraphBuilder {
   private readonly inputs: OnnxTypes.IValueInfoProto[] = [];
   private readonly outputs: OnnxTypes.IValueInfoProto[] = [];
   private readonly usedNames = new Map<string, number>();
+  /** Operator domains other than ONNX's that nodes use (imported at version 1). */
+  private readonly domains = new Set<string>();
 
   /** A name not used before in this graph, derived from `base`. */
   private unique(base: string): string {
@@ -161,6 +163,17 @@ export class GraphBuilder {
   }
 
   /**
+   * A node of an operator domain other than ONNX's (ONNX Runtime's contrib operators:
+   * 'com.microsoft'); the model imports that domain at version 1.
+   */
+  domainNode(domain: string, opType: string, inputs: readonly string[], attributes: readonly Attribute[] = []): string {
+    const output = this.node(opType, inputs, attributes);
+    this.nodes[this.nodes.length - 1]!.domain = domain;
+    this.domains.add(domain);
+    return output;
+  }
+
+  /**
    * The ModelProto's bytes. Written in one buffer of the final size: protobufjs encodes
    * everything but the initializers' raw data, which is copied in place tensor by tensor
    * (protobuf fields may come in any order, so each TensorProto is its header followed by
@@ -206,7 +219,7 @@ export class GraphBuilder {
   private encodeModel(graphName: string, meta: ModelMetadata, initializers: { head: Uint8Array; raw?: Initializer }[]): Uint8Array {
     const modelHead = onnx.ModelProto.encode({
       irVersion: IR_VERSION,
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [{ domain: '', version: OPSET }, ...[...this.domains].map((domain) => ({ domain, version: 1 }))],
       producerName: 'Atelier',
       producerVersion: meta.producerVersion,
       docString: meta.docString,

@@ -5,7 +5,7 @@
  * forward convolutions. The tensors stay NHWC, as the wasm backend holds them:
  *   Conv2D                 Transpose → Conv → Transpose (the filter: [kh, kw, ci, co] → OIHW);
  *                          3×3 at stride 1 with many channels: Winograd F(4×4, 3×3) in NHWC
- *                          (./onnx-winograd.ts), as is the input gradient of such a layer
+ *                          (./onnx-winograd.ts), as are both gradients of such a layer
  *   Conv2DBackpropInput    stride 1: a Conv of dy with the filter flipped in space, its in and
  *                          out channels swapped; otherwise ConvTranspose, with zero rows added
  *                          where the forward convolution read no input
@@ -23,7 +23,7 @@ import { GraphBuilder, attr } from '../../onnx/graph-builder';
 import { noteKernelRoute } from '../kernel-trace';
 import { onnxGraph as graph, runOnnx as run, syncOrt, type Int64Const } from './onnx-session';
 import { F4x4_3x3, type WinogradTiles } from '../../onnx/winograd';
-import { emitWinogradConvNhwc } from './onnx-winograd';
+import { emitWinogradConvNhwc, emitWinogradFilterGradNhwc } from './onnx-winograd';
 import { convMargins, gradientConvInfo } from './wasm-ops';
 
 /** The largest slice copy a filter-gradient GEMM reads at once. */
@@ -351,13 +351,19 @@ export function onnxConv2DBackpropFilter(
   // Copies of the narrower side: x's windows (N·Ho·Wo rows of ci per tap), or, at stride 1,
   // dy's (N·Hp·Wp rows of co per tap; a generator's 64 → 3 output layer has 21× fewer).
   const dySide = sh === 1 && sw === 1 && hp * wp * co < ho * wo * ci;
-  noteKernelRoute('onnxruntime-gemm');
-  const key = `dw|${xShape}|${dyShape}|${fShape}|${sh},${sw}|${top},${bottom},${left},${right}`;
+  const tiles = winogradTiles(info, dyShape);
+  noteKernelRoute(tiles ? 'onnxruntime-winograd' : 'onnxruntime-gemm');
+  const key = `dw|${tiles?.m ?? 0}|${xShape}|${dyShape}|${fShape}|${sh},${sw}|${top},${bottom},${left},${right}`;
   return run(
     backend,
     key,
     () =>
       graph((g, ints) => {
+        if (tiles) {
+          const dw = emitWinogradFilterGradNhwc(g, ints, g.input('x', xShape), xShape, g.input('dy', dyShape), dyShape, { tiles, pads: [top, bottom, left, right] });
+          g.output(dw, 'y0', fShape);
+          return;
+        }
         const xp = padOrCrop(g, ints, g.input('x', xShape), [1, 2], xShape, [top, bottom, left, right]);
         const dyIn = g.input('dy', dyShape);
         const taps = kh * kw;

@@ -75,17 +75,45 @@ export function emitWinogradConvNhwc(
   const rowsT = g.node('MatMul', [gm, g.node('Reshape', [filter, ints([3, 3 * c * k])])]); // [t, 3·C·K]
   const u = g.node('Reshape', [g.node('MatMul', [gm, g.node('Reshape', [rowsT, ints([t, 3, c * k])])]), ints([t * t, c, k])]);
 
+  const byPosition = inputTiles(g, ints, x, xShape, tiles, [top, left], th, tw); // [t², P, C]
+  const p = n * th * tw;
+  const products = g.node('MatMul', [byPosition, u]); // [t², P, K]
+
+  const outRows = g.node('MatMul', [at, g.node('Reshape', [products, ints([t, t * p * k])])]); // [m(a), t(ν)·P·K]
+  const blocks = g.node('MatMul', [at, g.node('Reshape', [outRows, ints([m, t, p * k])])]); // [m(a), m(b), P·K]
+  const placed = g.node('Transpose', [g.node('Reshape', [blocks, ints([m, m, n, th, tw, k])])], [attr.ints('perm', [2, 3, 0, 4, 1, 5])]);
+  let y = g.node('Reshape', [placed, ints([n, m * th, m * tw, k])]);
+  if (m * th !== ho || m * tw !== wo) y = g.node('Slice', [y, ints([0, 0]), ints([ho, wo]), ints([1, 2])]);
+  return { y, shape: [n, ho, wo, k] };
+}
+
+/**
+ * Bᵀ d B for the t×t tiles, m apart, that cover th × tw output blocks of a convolution of x
+ * with `top` and `left` zero rows and columns before it (negative amounts crop; zeros follow
+ * as far as the tiles reach): [t², P, C] with P = N·th·tw tiles, in (n, ty, tx) order.
+ */
+function inputTiles(
+  g: GraphBuilder,
+  ints: Int64Const,
+  x: string,
+  [n, h, w, c]: Shape4,
+  { m, BT }: WinogradTiles,
+  [top, left]: [number, number],
+  th: number,
+  tw: number,
+): string {
+  const t = m + 2;
   // One block of m rows (columns) more than the tiles start in, for the last tile's 2 extra rows.
   const hp = m * (th + 1);
   const wp = m * (tw + 1);
-  const bt = g.floatInitializer(`winograd_${m}_BT`, [t, t], floats(tiles.BT));
+  const bt = g.hasInitializer(`winograd_${m}_BT`) ? `winograd_${m}_BT` : g.floatInitializer(`winograd_${m}_BT`, [t, t], floats(BT));
 
   // The padded input, hp × wp.
   let xp = x;
-  const pad = [0, top, left, 0, 0, hp - h - top, wp - wIn - left, 0];
+  const pad = [0, top, left, 0, 0, hp - h - top, wp - w - left, 0];
   const crop = pad.map((p) => Math.min(0, p));
   if (crop.some((p) => p < 0)) {
-    xp = g.node('Slice', [xp, ints([-crop[1]!, -crop[2]!]), ints([h + crop[5]!, wIn + crop[6]!]), ints([1, 2])]);
+    xp = g.node('Slice', [xp, ints([-crop[1]!, -crop[2]!]), ints([h + crop[5]!, w + crop[6]!]), ints([1, 2])]);
   }
   if (pad.some((p) => p > 0)) xp = g.node('Pad', [xp, ints(pad.map((p) => Math.max(0, p)))]);
 
@@ -99,13 +127,53 @@ export function emitWinogradConvNhwc(
   const rows = g.node('MatMul', [bt, cut(xp, n, th, wp * c)]); // [N, th, t(ξ), wp·C]
   const v = g.node('MatMul', [bt, cut(rows, n * th * t, tw, c)]); // [N·th·t, tw, t(ν), C]
   const byPosition = g.node('Transpose', [g.node('Reshape', [v, ints([n * th, t, tw, t, c])])], [attr.ints('perm', [1, 3, 0, 2, 4])]);
-  const p = n * th * tw;
-  const products = g.node('MatMul', [g.node('Reshape', [byPosition, ints([t * t, p, c])]), u]); // [t², P, K]
+  return g.node('Reshape', [byPosition, ints([t * t, n * th * tw, c])]);
+}
 
-  const outRows = g.node('MatMul', [at, g.node('Reshape', [products, ints([t, t * p * k])])]); // [m(a), t(ν)·P·K]
-  const blocks = g.node('MatMul', [at, g.node('Reshape', [outRows, ints([m, t, p * k])])]); // [m(a), m(b), P·K]
-  const placed = g.node('Transpose', [g.node('Reshape', [blocks, ints([m, m, n, th, tw, k])])], [attr.ints('perm', [2, 3, 0, 4, 1, 5])]);
-  let y = g.node('Reshape', [placed, ints([n, m * th, m * tw, k])]);
-  if (m * th !== ho || m * tw !== wo) y = g.node('Slice', [y, ints([0, 0]), ints([ho, wo]), ints([1, 2])]);
-  return { y, shape: [n, ho, wo, k] };
+/**
+ * The filter gradient of a 3×3, stride-1 convolution (x [N, H, W, C] with `pads` → dy
+ * [N, Ho, Wo, K]) in the same tiles: differentiating Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A gives
+ *   dW = Gᵀ [ Σ_tiles (A e Aᵀ) ⊙ (Bᵀ d B) ] G
+ * for each m×m block e of dy, so the channel sums are t² products [C, P] × [P, K] (x's
+ * tiles as in the forward convolution, dy's blocks transformed by A [t, m]), then Gᵀ · G
+ * brings [t², C, K] back to the [3, 3, C, K] filter. A quarter of the multiply-adds of the
+ * window GEMMs for F(4×4).
+ */
+export function emitWinogradFilterGradNhwc(
+  g: GraphBuilder,
+  ints: Int64Const,
+  x: string,
+  xShape: Shape4,
+  dy: string,
+  dyShape: Shape4,
+  { tiles, pads: [top, , left] }: Pick<WinogradConvOptions, 'tiles' | 'pads'>,
+): string {
+  const { m } = tiles;
+  const t = m + 2;
+  const [n, ho, wo, k] = dyShape;
+  const c = xShape[3];
+  const th = Math.ceil(ho / m);
+  const tw = Math.ceil(wo / m);
+  const p = n * th * tw;
+  const v = inputTiles(g, ints, x, xShape, tiles, [top, left], th, tw); // [t², P, C]
+
+  // dy's m×m blocks (zero-padded to whole blocks), then A e Aᵀ: [t², P, K].
+  const a = g.floatInitializer(`winograd_${m}_A`, [t, m], floats(transpose(tiles.AT)));
+  let e = dy;
+  if (m * th !== ho || m * tw !== wo) e = g.node('Pad', [e, ints([0, 0, 0, 0, 0, m * th - ho, m * tw - wo, 0])]);
+  const eRows = g.node('MatMul', [a, g.node('Reshape', [e, ints([n * th, m, tw * m * k])])]); // [N·th, t(ξ), tw·m·K]
+  const eBlocks = g.node('MatMul', [a, g.node('Reshape', [eRows, ints([n * th * t * tw, m, k])])]); // [N·th·t·tw, t(ν), K]
+  const eByPosition = g.node('Transpose', [g.node('Reshape', [eBlocks, ints([n * th, t, tw, t, k])])], [attr.ints('perm', [1, 3, 0, 2, 4])]);
+
+  // Σ over tiles: Vᵀ E per position, [t², C, K] (the transpose of V is the GEMM's).
+  const du = g.domainNode('com.microsoft', 'FusedMatMul', [v, g.node('Reshape', [eByPosition, ints([t * t, p, k])])], [attr.int('transA', 1)]);
+
+  // Gᵀ dU G: [3, 3, C, K].
+  const gt = g.floatInitializer(`winograd_${m}_GT`, [3, t], floats(transpose(tiles.G)));
+  const rows = g.node('MatMul', [gt, g.node('Reshape', [du, ints([t, t * c * k])])]); // [3, t(ν)·C·K]
+  return g.node('Reshape', [g.node('MatMul', [gt, g.node('Reshape', [rows, ints([3, t, c * k])])]), ints([3, 3, c, k])]);
+}
+
+function transpose(rows: number[][]): number[][] {
+  return rows[0]!.map((_, j) => rows.map((row) => row[j]!));
 }
