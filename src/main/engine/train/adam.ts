@@ -12,8 +12,12 @@
  *
  * Like PyTorch, each parameter keeps its own step count, and a parameter that receives no
  * gradient in a step is left untouched (its count does not advance).
+ *
+ * On the wasm backend every step after the first runs as one fused kernel
+ * (backends/wasm-kernels/adam-step.ts) with the same operations in the same order.
  */
 import * as tf from '../tf';
+import { ADAM_STEP, adamStepAvailable } from '../backends/wasm-kernels/adam-step';
 import { untaped } from './tape';
 
 export interface AdamOptions {
@@ -83,6 +87,7 @@ export class Adam {
       if (!this.params.has(key)) throw new Error(`Adam: gradient for unknown parameter '${key}'`);
     }
     const { beta1, beta2, eps, lr } = this;
+    const fused = adamStepAvailable(tf.backend());
     for (const [key, param] of this.params) {
       const grad = grads.get(key);
       if (grad == null) continue;
@@ -97,6 +102,18 @@ export class Adam {
       // One small scope per intermediate result, and the previous moments released as soon
       // as the new ones exist: the largest parameters are tens of MB each, and a dozen of
       // their temporaries alive at once would need that much contiguous heap again.
+      if (prev && fused) {
+        // One pass over the backend's memory (backends/wasm-kernels/adam-step.ts): the same
+        // operations, in the same order, as below.
+        const attrs = { beta1, beta2, eps, biasCorrection2Sqrt, stepSize };
+        const [p, m, v] = tf.engine().runKernel(ADAM_STEP, { p: param, g: grad, m: prev.expAvg, v: prev.expAvgSq }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        param.assign(p!);
+        p!.dispose();
+        prev.expAvg.dispose();
+        prev.expAvgSq.dispose();
+        this.moments.set(key, { step, expAvg: tf.keep(m!), expAvgSq: tf.keep(v!) });
+        continue;
+      }
       const m = tf.keep(tf.tidy(() => tf.add(tf.mul(prev?.expAvg ?? tf.zerosLike(param), beta1), tf.mul(grad, 1 - beta1))));
       prev?.expAvg.dispose();
       const v = tf.keep(tf.tidy(() => tf.add(tf.mul(prev?.expAvgSq ?? tf.zerosLike(param), beta2), tf.mul(tf.mul(grad, grad), 1 - beta2))));

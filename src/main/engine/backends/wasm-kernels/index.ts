@@ -11,7 +11,8 @@
  *              Mean and Sum over large maps (the package transposes before reducing over
  *              H and W), on ONNX Runtime (onnx-reduce.ts);
  *   fused:     the reflection-pad gradient, one ONNX Runtime kernel instead of twenty-odd
- *              ops (reflection-pad-grad.ts; networks/reflection-pad.ts calls it);
+ *              ops (reflection-pad-grad.ts; networks/reflection-pad.ts calls it); the Adam
+ *              update, one SIMD pass instead of thirteen ops (adam-step.ts; train/adam.ts);
  *   copies:    Identity (every tensor a gradient tape saves is cloned, and the package's
  *              clone copies the data: a training step held its activations and weights twice);
  *              Conv2D on XNNPACK, which keeps a packed copy of every filter until the filter
@@ -24,6 +25,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig, setPackageConv2DBackpropInput } from './conv2d-backprop-input';
 import { identityConfig } from './identity';
 import { meanConfig, setPackageReduce, sumConfig } from './reduce';
+import { adamStepConfig } from './adam-step';
 import { reflectionPadGradConfig } from './reflection-pad-grad';
 
 export interface WasmTrainingKernel {
@@ -40,6 +42,7 @@ export const WASM_TRAINING_KERNELS: readonly WasmTrainingKernel[] = [
   { config: meanConfig, reason: 'replaces-slow' },
   { config: sumConfig, reason: 'replaces-slow' },
   { config: reflectionPadGradConfig, reason: 'fuses-ops' },
+  { config: adamStepConfig, reason: 'fuses-ops' },
 ];
 
 /** The package's own kernels that ours replaced, to restore them. */
