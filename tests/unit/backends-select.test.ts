@@ -158,4 +158,24 @@ describe('the wasm backend', () => {
     tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, tf.ones([2, 2, 1, 1]) as tf.Tensor4D, 1, 'valid'));
     expect(trace.records()).toEqual(records);
   });
+
+  it('by shape, keeps one record per set of input shapes, named in the record and the format', async () => {
+    await initBackend({ prefer: 'cpu' });
+    const trace = startKernelTrace(undefined, { byShape: true });
+    try {
+      tf.tidy(() => {
+        tf.add(tf.ones([2, 3]), tf.ones([2, 3]));
+        tf.add(tf.ones([2, 3]), tf.ones([2, 3]));
+        tf.add(tf.ones([4]), tf.scalar(1));
+      });
+    } finally {
+      trace.stop();
+    }
+    const adds = trace.records().filter((r) => r.kernel === 'Add');
+    expect(adds.map((r) => [r.shapes, r.calls]).sort()).toEqual([
+      ['a:[2,3] b:[2,3]', 2],
+      ['a:[4] b:[]', 1],
+    ]);
+    expect(trace.format()).toMatch(/Add\s+tfjs\s+2 calls\s+[\d.]+ ms a:\[2,3\] b:\[2,3\]/);
+  });
 });
