@@ -5,11 +5,11 @@
  * PyTorch state_dict (`FixedWeights`), which needs no TF.js copy of them at all.
  *
  * - One session per mode variant (eval or train-mode BatchNorm, dropout on or off, batch of
- *   one or any), built from the current weights on first use. The weights reach ONNX
- *   Runtime as in-memory external data (build.ts `buildOnnxModelExternal`), which it copies
- *   once; no serialised model holding them is built. Winograd layers' kernels are the
- *   exception: graph inputs, rearranged once and fed at every run, transformed in the graph
- *   (their transformed form is 4× the kernels' size, and a session would hold it).
+ *   one or any), built on first use. The weights are graph inputs, fed at every run from
+ *   arrays the runner takes once (build.ts `weights: 'fed'`; a state_dict's own arrays where
+ *   they are float32): ONNX Runtime copies initializers into each session, so every variant
+ *   held the network again (unet_256: 208 MiB a session). Winograd layers' kernels are fed
+ *   as taps and transformed in the graph; transformed, they are 4× the kernels' size.
  * - A live network's weights are snapshotted: every TF.js `Variable.assign` (an optimizer
  *   step, a checkpoint load) gives the variable a new data id, so a run after any change
  *   rebuilds the graph instead of translating with stale weights.
