@@ -169,6 +169,7 @@ function adamStep(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs
   // Offsets after the outputs' allocation, which may have grown the memory.
   const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
   const [pOut, mOut, vOut] = outs.map(offset) as [number, number, number];
+  const [pIn, gIn, mIn, vIn] = [p, g, m, v].map(offset) as [number, number, number, number];
   const size = tf.util.sizeFromShape(p.shape);
   const whole = size - (size % 4);
   const f = Math.fround;
@@ -181,19 +182,19 @@ function adamStep(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs
     eps: f(attrs.eps),
     step: f(attrs.stepSize),
   };
-  adamFor(memory)(offset(p), offset(g), offset(m), offset(v), pOut, mOut, vOut, whole * 4, c.b1, c.c1, c.b2, c.c2, c.bc2, c.eps, c.step);
+  adamFor(memory)(pIn, gIn, mIn, vIn, pOut, mOut, vOut, whole * 4, c.b1, c.c1, c.b2, c.c2, c.bc2, c.eps, c.step);
   // The last size mod 4 values, with every operation rounded to float32 as the lanes do.
   if (whole < size) {
     const heap = new Float32Array(memory.buffer);
     const at = (o: number, i: number) => o / 4 + i;
     for (let i = whole; i < size; i++) {
-      const gi = heap[at(offset(g), i)]!;
-      const mi = f(f(heap[at(offset(m), i)]! * c.b1) + f(gi * c.c1));
-      const vi = f(f(heap[at(offset(v), i)]! * c.b2) + f(f(gi * gi) * c.c2));
+      const gi = heap[at(gIn, i)]!;
+      const mi = f(f(heap[at(mIn, i)]! * c.b1) + f(gi * c.c1));
+      const vi = f(f(heap[at(vIn, i)]! * c.b2) + f(f(gi * gi) * c.c2));
       const den = f(f(f(Math.sqrt(vi)) / c.bc2) + c.eps);
       heap[at(mOut, i)] = mi;
       heap[at(vOut, i)] = vi;
-      heap[at(pOut, i)] = f(heap[at(offset(p), i)]! - f(f(mi / den) * c.step));
+      heap[at(pOut, i)] = f(heap[at(pIn, i)]! - f(f(mi / den) * c.step));
     }
   }
   return outs;

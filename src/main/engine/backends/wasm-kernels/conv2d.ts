@@ -17,7 +17,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '../../tf';
 import { noteKernelRoute } from '../kernel-trace';
 import { onnxConv2D } from './onnx-conv';
-import { convMargins, release, stridedSlice, transpose } from './wasm-ops';
+import { conv2DInfoNhwc, convMargins, release, stridedSlice, transpose } from './wasm-ops';
 
 let packageKernel: tf.KernelFunc | undefined;
 
@@ -55,16 +55,7 @@ function dropPackedFilter(backend: BackendWasm, filter: tf.TensorInfo): void {
  */
 function packageConv2D(backend: BackendWasm, x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs): tf.TensorInfo {
   if (!packageKernel) throw new Error('Conv2D: the wasm backend’s own kernel is not registered');
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    attrs.dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = conv2DInfoNhwc(x.shape, filter.shape, attrs);
   const { top, bottom, left, right } = convMargins(info);
   const pad: tf.backend_util.ExplicitPadding = [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]];
   const square = info.strideHeight === info.strideWidth;

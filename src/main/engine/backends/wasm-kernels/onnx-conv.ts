@@ -24,7 +24,7 @@ import { noteKernelRoute } from '../kernel-trace';
 import { onnxGraph as graph, runOnnx as run, syncOrt, type Int64Const } from './onnx-session';
 import { F4x4_3x3, type WinogradTiles } from '../../onnx/winograd';
 import { emitWinogradConvNhwc, emitWinogradFilterGradNhwc } from './onnx-winograd';
-import { convMargins, gradientConvInfo } from './wasm-ops';
+import { conv2DInfoNhwc, convMargins, gradientConvInfo } from './wasm-ops';
 
 /** The largest slice copy a filter-gradient GEMM reads at once. */
 const COLS_BYTES = 64 << 20;
@@ -142,16 +142,7 @@ export function onnxConv2D(backend: BackendWasm, inputs: tf.Conv2DInputs, attrs:
   const filter = inputs.filter!;
   const xShape = x.shape as Shape4;
   const fShape = filter.shape as Shape4;
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape,
-    fShape,
-    attrs.strides,
-    attrs.dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = conv2DInfoNhwc(xShape, fShape, attrs);
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { top, bottom, left, right } = convMargins(info);
   const outShape = info.outShape as Shape4;

@@ -80,6 +80,28 @@ export function cropForConv(
   return { x: t, pad };
 }
 
+/** What a convolution's geometry is given by (Conv2D's attributes; the gradients have no dilations). */
+export interface ConvGeometry {
+  strides: number | [number, number];
+  dilations?: number | [number, number];
+  pad: tf.Conv2DAttrs['pad'];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** TF.js's convolution info for NHWC x and a [kh, kw, ci, co] filter. */
+export function conv2DInfoNhwc(xShape: readonly number[], filterShape: readonly number[], attrs: ConvGeometry): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+}
+
 /**
  * The NHWC convolution of x [xShape] with a [filterShape] filter whose output gradient is
  * `dyShape`, for the gradient kernels; throws, naming the shapes, when dy does not fit.
@@ -89,18 +111,9 @@ export function gradientConvInfo(
   xShape: readonly number[],
   filterShape: readonly number[],
   dyShape: readonly number[],
-  attrs: { strides: number | [number, number]; pad: tf.Conv2DAttrs['pad']; dimRoundingMode?: 'floor' | 'round' | 'ceil' },
+  attrs: ConvGeometry,
 ): tf.backend_util.Conv2DInfo {
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = conv2DInfoNhwc(xShape, filterShape, attrs);
   const [n, ho, wo, co] = dyShape;
   if (n !== info.batchSize || ho !== info.outHeight || wo !== info.outWidth || co !== info.outChannels) {
     throw new Error(
