@@ -265,9 +265,9 @@ describe('Winograd convolutions', () => {
     const grouped = (o: OnnxBuildOptions) => nodes(o).filter((n) => n.opType === 'Conv' && n.attribute?.some((a) => a.name === 'group'));
     const winograd = ops({ inputShape: { batch: 1 }, winograd: 2 });
     // 2 blocks × 2 convolutions, each an input-transform Conv (grouped) and 2 MatMuls; the
-    // 7×7 and stride-2 convolutions stay.
+    // 7×7 and stride-2 convolutions stay; the 2 up-sampling layers are 4 phase Convs each.
     expect(winograd.filter((op) => op === 'MatMul')).toHaveLength(8);
-    expect(winograd.filter((op) => op === 'Conv')).toHaveLength(8);
+    expect(winograd.filter((op) => op === 'Conv')).toHaveLength(4 + 4 + 2 * 4);
     expect(grouped({ inputShape: { batch: 1 }, winograd: 4 })).toHaveLength(4);
     expect(ops({ winograd: 2 }).filter((op) => op === 'MatMul')).toHaveLength(0);
     expect(() => ops({ inputShape: { batch: 1 }, winograd: 3 as 2 })).toThrow(/winograd must be 2 or 4 \(the output tile side\), got 3/);
@@ -357,6 +357,94 @@ describe('narrow output convolutions over 2×2 blocks', () => {
     const ops = (o: OnnxBuildOptions) => decode(buildOnnxModel(net, o)).graph!.node!.map((n) => n.opType);
     expect(ops({ inputShape: { batch: 1 }, winograd: 4 }).filter((op) => op === 'SpaceToDepth')).toHaveLength(1);
     expect(ops({}).filter((op) => op === 'SpaceToDepth')).toHaveLength(0);
+    net.dispose();
+  });
+});
+
+describe('strided transposed convolutions as one Conv per output phase', () => {
+  const maxRelDiff = (a: Float32Array, b: Float32Array) => {
+    let maxDiff = 0;
+    let maxY = 0;
+    for (let i = 0; i < a.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+      maxY = Math.max(maxY, Math.abs(a[i]!));
+    }
+    return maxDiff / Math.max(1, maxY);
+  };
+
+  test('equal ConvTranspose for the generators\' layers and other geometries, odd sizes, batch 2', async () => {
+    const { emitTransposePhases, transposePhasesApply } = await import('../../src/main/engine/onnx/transpose-phases');
+    const { GraphBuilder, attr } = await import('../../src/main/engine/onnx/graph-builder');
+    const { createSession, loadOnnxRuntime } = await import('../../src/main/engine/onnx/session');
+    const ort = await loadOnnxRuntime();
+    // [kernel, stride, padding, outputPadding, bias, C, K]: resnet's 3×3 (op 1), the U-Net's
+    // 4×4, and others whose output size is a multiple of the stride.
+    const cases = [[3, 2, 1, 1, true, 6, 5], [4, 2, 1, 0, false, 5, 3], [2, 2, 0, 0, true, 3, 4], [5, 2, 2, 1, true, 4, 2], [6, 3, 0, 0, false, 3, 2], [3, 3, 0, 0, true, 2, 3]] as const;
+    for (const [kernel, stride, padding, outputPadding, bias, c, k] of cases) {
+      const layer = { kind: 'convTranspose2d', module: 'm', inChannels: c, outChannels: k, kernel, stride, padding, outputPadding, weight: { key: 'w' }, ...(bias ? { bias: { key: 'b' } } : {}) } as never;
+      expect(transposePhasesApply(layer), `k${kernel} s${stride} p${padding} op${outputPadding}`).toBe(true);
+      const w = randomInput(c * k * kernel * kernel);
+      const b = randomInput(k + 1).subarray(1);
+      for (const [h, wd] of [[5, 7], [8, 8], [1, 3]] as const) {
+        const x = randomInput(2 * c * h * wd);
+        const outputs: Float32Array[] = [];
+        for (const phases of [false, true]) {
+          const g = new GraphBuilder();
+          const input = g.input('input', [2, c, 'height', 'width']);
+          const biasName = bias ? g.floatInitializer('b', [k], b) : undefined;
+          const y = phases
+            ? emitTransposePhases(g, layer, input, () => w, biasName)
+            : g.node('ConvTranspose', [input, g.floatInitializer('w', [c, k, kernel, kernel], w), ...(biasName ? [biasName] : [])], [
+                attr.ints('kernel_shape', [kernel, kernel]),
+                attr.ints('strides', [stride, stride]),
+                attr.ints('pads', [padding, padding, padding, padding]),
+                attr.ints('output_padding', [outputPadding, outputPadding]),
+              ]);
+          g.output(y, 'output', [2, k, 'oh', 'ow']);
+          const session = await createSession(g.encode('t', { producerVersion: '0', docString: '', props: {} }));
+          const r = await session.run({ input: new ort.Tensor('float32', x, [2, c, h, wd]) });
+          const size = (n: number) => (n - 1) * stride - 2 * padding + kernel + outputPadding;
+          expect(r.output!.dims).toEqual([2, k, size(h), size(wd)]);
+          outputs.push(r.output!.data as Float32Array);
+          await session.release();
+        }
+        // The same sums in another order: float32 rounding only.
+        expect(maxRelDiff(outputs[0]!, outputs[1]!), `k${kernel} s${stride} at ${h}×${wd}`).toBeLessThanOrEqual(1e-5);
+      }
+    }
+  });
+
+  test('are left to ConvTranspose where a phase cannot be one Conv', async () => {
+    const { transposePhasesApply } = await import('../../src/main/engine/onnx/transpose-phases');
+    const layer = (kernel: number, stride: number, padding: number, outputPadding: number) =>
+      ({ kind: 'convTranspose2d', module: 'm', inChannels: 2, outChannels: 2, kernel, stride, padding, outputPadding, weight: { key: 'w' } }) as never;
+    expect(transposePhasesApply(layer(3, 1, 1, 0))).toBe(false); // stride 1: already a Conv
+    expect(transposePhasesApply(layer(3, 2, 1, 0))).toBe(false); // 2H − 1 rows: phases of unequal size
+    expect(transposePhasesApply(layer(1, 2, 0, 1))).toBe(false); // odd rows get no tap
+    expect(transposePhasesApply(layer(3, 2, 3, 1))).toBe(false); // a phase would start past its first input row
+  });
+
+  test('are used in running graphs of both generators (small kernels only); files keep ConvTranspose', () => {
+    for (const netG of ['resnet_2blocks', 'unet_32'] as const) {
+      const net = defineG(G({ netG, norm: netG === 'unet_32' ? 'batch' : 'instance' }), { seed: 12 });
+      const ops = (o: OnnxBuildOptions) => decode(buildOnnxModel(net, o)).graph!.node!.map((n) => n.opType);
+      expect(ops({ inputShape: { batch: 1 }, winograd: 4 }).filter((op) => op === 'ConvTranspose'), netG).toHaveLength(0);
+      expect(ops({}).filter((op) => op === 'ConvTranspose').length, netG).toBeGreaterThan(0);
+      net.dispose();
+    }
+  });
+
+  test('a running resnet equals the file graph; the bias before an InstanceNorm is left out only where the norm computes its statistics', async () => {
+    const net = defineG(G({ netG: 'resnet_2blocks', norm: 'instance', initType: 'kaiming' }), { seed: 13 });
+    const [h, w] = [20, 28];
+    const x = randomInput(3 * h * w);
+    const file = await run(buildOnnxModel(net, { inputShape: { batch: 1 } }), x, [1, 3, h, w]);
+    const running = await run(buildOnnxModel(net, { inputShape: { batch: 1 }, winograd: 4 }), x, [1, 3, h, w]);
+    expect(maxRelDiff(file.data, running.data)).toBeLessThanOrEqual(1e-5);
+    // Bias Adds: 4 block convolutions, each followed by an InstanceNorm.
+    const biasAdds = (o: OnnxBuildOptions) => decode(buildOnnxModel(net, o)).graph!.node!.filter((n) => n.opType === 'Add' && n.input!.some((i) => i.endsWith('.bias.nchw'))).length;
+    expect(biasAdds({ inputShape: { batch: 1 }, winograd: 4 })).toBe(0);
+    expect(biasAdds({ inputShape: { batch: 1 }, winograd: 4, normStats: 'inputs' })).toBe(4);
     net.dispose();
   });
 });

@@ -30,9 +30,12 @@ import { stateEntries, walkLayers, type BatchNormLayer, type InstanceNormLayer, 
 import { GraphBuilder, attr, type Dim, type ExternalFile, type ModelMetadata } from './graph-builder';
 import { weightReader, type OnnxSource } from './weights';
 import { emitSpaceToDepthConv, spaceToDepthApplies } from './space-to-depth';
+import { emitTransposePhases, transposePhasesApply } from './transpose-phases';
 import { F2x2_3x3, F4x4_3x3, emitWinogradConv, winogradApplies, type FedTaps, type WinogradTiles } from './winograd';
 
 export const ONNX_INPUT = 'input';
+/** The largest transposed convolution (in weights) that running graphs write as phase Convs. */
+const PHASE_KERNEL_LIMIT = 2 ** 20;
 export const ONNX_OUTPUT = 'output';
 export const dropoutMaskName = (i: number): string => `dropout_mask_${i}`;
 export const normMeanName = (i: number): string => `norm_mean_${i}`;
@@ -228,16 +231,18 @@ interface BuildContext {
 }
 
 function emit(ctx: BuildContext, layers: readonly Layer[], x: Value): Value {
-  for (const layer of layers) x = emitLayer(ctx, layer, x);
+  layers.forEach((layer, i) => (x = emitLayer(ctx, layer, x, layers[i + 1])));
   return x;
 }
 
-function emitLayer(ctx: BuildContext, layer: Layer, x: Value): Value {
+function emitLayer(ctx: BuildContext, layer: Layer, x: Value, next: Layer | undefined): Value {
   const { g } = ctx;
   switch (layer.kind) {
     case 'conv2d': {
       if (ctx.winograd && winogradApplies(layer)) {
-        const bias = layer.bias;
+        // A per-channel bias before an InstanceNorm that computes its own statistics cancels
+        // out (the mean subtracts it, the variance does not see it): the Add is left out.
+        const bias = next?.kind === 'instanceNorm' && !ctx.normStats ? undefined : layer.bias;
         const name = emitWinogradConv(
           g,
           layer,
@@ -268,6 +273,15 @@ function emitLayer(ctx: BuildContext, layer: Layer, x: Value): Value {
       return { name, channels: layer.outChannels };
     }
     case 'convTranspose2d': {
+      // Graphs built for running write strided ones as one Conv per output phase
+      // (./transpose-phases.ts), up to PHASE_KERNEL_LIMIT weights: the phase kernels are a
+      // copy that ONNX Runtime holds. The larger layers (the U-Net's inner ones) run on small
+      // feature maps, where ConvTranspose is about as fast.
+      if (ctx.winograd && transposePhasesApply(layer) && layer.inChannels * layer.outChannels * layer.kernel ** 2 <= PHASE_KERNEL_LIMIT) {
+        const bias = layer.bias ? ctx.weight(layer.bias.key) : undefined;
+        const name = emitTransposePhases(g, layer, x.name, () => ctx.values(layer.weight.key), bias);
+        return { name, channels: layer.outChannels };
+      }
       const inputs = [x.name, ctx.weight(layer.weight.key), ...(layer.bias ? [ctx.weight(layer.bias.key)] : [])];
       const p = layer.padding;
       const name = g.node('ConvTranspose', inputs, [
