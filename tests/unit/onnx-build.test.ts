@@ -226,16 +226,11 @@ describe('Winograd convolutions', () => {
     for (const winograd of [2, 4] as const) {
       const held = await run(buildOnnxModel(net, { inputShape: { batch: 1 }, winograd }), x, [1, 3, h, w]);
       const built = buildOnnxModelExternal(net, { inputShape: { batch: 1 }, winograd, weights: 'fed' });
-      // resnet_2blocks: 2 blocks × 2 convolutions of 4·ngf channels, as [9, K, C] taps; every
-      // other weight as it is in the state_dict.
+      // resnet_2blocks: 2 blocks × 2 convolutions of 4·ngf channels, as [9, K, C] taps.
       const taps = built.fedWeights.filter((f) => f.name.endsWith('.taps'));
       expect(taps.map((f) => f.dims)).toEqual(Array.from({ length: 4 }, () => [9, 16, 16]));
-      const stateKeys = stateEntries(net.spec).map((e) => e.key);
-      const others = built.fedWeights.filter((f) => !f.name.endsWith('.taps')).map((f) => f.name);
-      expect(others.every((k) => stateKeys.includes(k))).toBe(true);
-      expect(others.length).toBeGreaterThan(0);
       const initializers = decode(built.model).graph!.initializer!.map((i) => i.name!);
-      expect(initializers.filter((n) => n.includes('.winograd_') || stateKeys.includes(n))).toEqual([]);
+      expect(initializers.filter((n) => n.includes('.winograd_'))).toEqual([]);
       const session = await createSession(built, { providers: ['cpu'] });
       try {
         const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { input: new ort.Tensor('float32', x, [1, 3, h, w]) };
@@ -255,6 +250,24 @@ describe('Winograd convolutions', () => {
       }
     }
     expect(() => buildOnnxModel(net, { inputShape: { batch: 1 }, winograd: 4, weights: 'fed' })).toThrow(/weights must be initializers/);
+    net.dispose();
+  });
+
+  test('fed weights: state entries of more than 2²⁰ values are graph inputs, smaller ones initializers', () => {
+    // ngf 128: the second down-sampling convolution (256 → 512 channels, 3×3) and the first
+    // up-sampling one (512 → 256) have more than 2²⁰ weights.
+    const net = defineG({ ...opts, ngf: 128 }, { seed: 11 });
+    const built = buildOnnxModelExternal(net, { inputShape: { batch: 1 }, winograd: 4, weights: 'fed' });
+    const taps = built.fedWeights.filter((f) => f.name.endsWith('.taps'));
+    expect(taps.map((f) => f.dims)).toEqual(Array.from({ length: 4 }, () => [9, 512, 512]));
+    const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+    const entries = stateEntries(net.spec).filter((e) => !taps.some((t) => t.name === `${e.key}.taps`));
+    const large = entries.filter((e) => size(e.shape) > 2 ** 20).map((e) => e.key);
+    expect(large).toEqual(['model.7.weight', 'model.12.weight']);
+    expect(built.fedWeights.filter((f) => !f.name.endsWith('.taps')).map((f) => f.name)).toEqual(large);
+    const initializers = decode(built.model).graph!.initializer!.map((i) => i.name!);
+    expect(initializers.filter((n) => large.includes(n))).toEqual([]);
+    expect(initializers).toContain('model.1.weight');
     net.dispose();
   });
 

@@ -36,6 +36,13 @@ import { F2x2_3x3, F4x4_3x3, emitWinogradConv, winogradApplies, type FedTaps, ty
 export const ONNX_INPUT = 'input';
 /** The largest transposed convolution (in weights) that running graphs write as phase Convs. */
 const PHASE_KERNEL_LIMIT = 2 ** 20;
+/**
+ * State entries up to this many values stay initializers in graphs with fed weights: ONNX
+ * Runtime's copy of them is small, and only convolutions with constant weights and biases run
+ * in its blocked-channel (NCHWc) kernels (resnet_9blocks' 7×7 and stride-2 convolutions, the
+ * U-Net's outer ones).
+ */
+const SMALL_WEIGHT_LIMIT = 2 ** 20;
 export const ONNX_OUTPUT = 'output';
 export const dropoutMaskName = (i: number): string => `dropout_mask_${i}`;
 export const normMeanName = (i: number): string => `norm_mean_${i}`;
@@ -70,7 +77,8 @@ export interface OnnxBuildOptions {
   winograd?: 2 | 4;
   /**
    * Where the weights go: initializers (default), or graph inputs listed in the result's
-   * `fedWeights`, which the caller feeds at every run. Fed, the state_dict's own arrays serve
+   * `fedWeights`, which the caller feeds at every run (those of more than 2²⁰ values; smaller
+   * ones stay initializers). Fed, the state_dict's own arrays serve
    * every session built from it: ONNX Runtime copies initializers into each session (unet_256:
    * 208 MiB a session, beside the state_dict the model keeps for TF.js), and Winograd layers
    * take their kernels as taps ([9, K, C]) that the graph transforms (G g Gᵀ) at every run,
@@ -178,7 +186,8 @@ function buildGraph(source: OnnxSource, options: OnnxBuildOptions): { g: GraphBu
         }
       : undefined;
   const weight = (key: string): string => {
-    if (fed) return fed(key, [...entry(key).shape], () => values(key));
+    const shape = entry(key).shape;
+    if (fed && shape.reduce((a, b) => a * b, 1) > SMALL_WEIGHT_LIMIT) return fed(key, [...shape], () => values(key));
     return g.hasInitializer(key) ? key : g.floatInitializer(key, entry(key).shape, () => values(key));
   };
   const ctx: BuildContext = { g, weight, values, training, dropout, batch, winograd, ...(fed ? { fed } : {}), normStats, dropoutCount: 0, normCount: 0, statsOutputs: [] };
