@@ -8,7 +8,7 @@ import { childEnv, parseResultLine } from '../../src/main/bench/child';
 import { MMAP_THRESHOLD_BYTES } from '../../src/main/util/native-memory';
 import { measureCase, quantile, summarize } from '../../src/main/bench/measure';
 import { previewEngineLabel } from '../../src/main/bench/preview-cases';
-import { compareWithReference, timeGoal } from '../../src/main/bench/reference';
+import { combineRounds, compareWithReference, timeGoal } from '../../src/main/bench/reference';
 import { cpuMsOf } from '../../src/main/bench/studio';
 import type { BenchCase, BenchResult } from '../../src/main/bench/types';
 import { parseBenchArgs } from '../../src/main/cli/bench';
@@ -137,6 +137,23 @@ describe('arguments and result lines', () => {
     const plain = childEnv(base, {}, 'default');
     expect(plain).toEqual({ PATH: '/usr/bin' });
     expect(compareWithReference(result({ median_ms: 50 }), result({ median_ms: 100, backend: 'pytorch' }), 'default').reference_malloc).toBe('default');
+  });
+
+  test('rounds alternate with the reference only, and combine into the median of their medians', () => {
+    expect(parseBenchArgs(['--with-reference']).rounds).toBe(1);
+    expect(parseBenchArgs(['--with-reference', '--rounds', '3']).rounds).toBe(3);
+    expect(() => parseBenchArgs(['--rounds', '3'])).toThrow(/--rounds needs --with-reference/);
+    expect(() => parseBenchArgs(['--with-reference', '--rounds', '0'])).toThrow(/--rounds must be an integer from 1 to 100, got "0"/);
+    const rounds = [
+      result({ median_ms: 120, min_ms: 110, max_ms: 140, peak_rss_mib: 300, runs: 5, cpu_ms: 200 }),
+      result({ median_ms: 100, min_ms: 95, max_ms: 180, peak_rss_mib: 320, runs: 5, cpu_ms: 190 }),
+      result({ median_ms: 105, min_ms: 90, max_ms: 110, peak_rss_mib: 310, runs: 5, cpu_ms: 210 }),
+    ];
+    expect(combineRounds(rounds)).toEqual({ ...rounds[0], median_ms: 105, min_ms: 90, max_ms: 180, peak_rss_mib: 320, runs: 15, cpu_ms: 200 });
+    expect(combineRounds(rounds.slice(0, 2)).median_ms).toBe(110);
+    expect(combineRounds([rounds[1]!])).toBe(rounds[1]);
+    expect(compareWithReference(rounds[0]!, rounds[1]!, 'engine', 3).rounds).toBe(3);
+    expect(compareWithReference(rounds[0]!, rounds[1]!, 'engine').rounds).toBeUndefined();
   });
 
   test('a result line must carry every field', () => {

@@ -59,9 +59,11 @@ export interface Comparison {
   rss_met: boolean;
   /** The malloc settings PyTorch ran with. */
   reference_malloc?: MallocSettings;
+  /** Rounds of both sides, run alternately (`--rounds`), where more than one. */
+  rounds?: number;
 }
 
-export function compareWithReference(ours: BenchResult, ref: BenchResult, referenceMalloc?: MallocSettings): Comparison {
+export function compareWithReference(ours: BenchResult, ref: BenchResult, referenceMalloc?: MallocSettings, rounds = 1): Comparison {
   const round3 = (v: number) => Math.round(v * 1000) / 1000;
   const timeRatio = round3(ours.median_ms / ref.median_ms);
   const rssRatio = round3(ours.peak_rss_mib / ref.peak_rss_mib);
@@ -76,5 +78,31 @@ export function compareWithReference(ours: BenchResult, ref: BenchResult, refere
     rss_goal: RSS_GOAL,
     rss_met: rssRatio <= RSS_GOAL,
     ...(referenceMalloc ? { reference_malloc: referenceMalloc } : {}),
+    ...(rounds > 1 ? { rounds } : {}),
+  };
+}
+
+/**
+ * One result from several rounds of the same case (`--rounds`): the median of the rounds'
+ * medians (and CPU times), the extremes of their runs, the highest peak memory.
+ */
+export function combineRounds(rounds: readonly BenchResult[]): BenchResult {
+  const first = rounds[0];
+  if (!first) throw new Error('combineRounds: no rounds');
+  if (rounds.length === 1) return first;
+  const median = (values: number[]) => {
+    const v = [...values].sort((a, b) => a - b);
+    const mid = v.length >> 1;
+    return Math.round((v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2) * 10) / 10;
+  };
+  const cpu = rounds.map((r) => r.cpu_ms).filter((v): v is number => v !== undefined);
+  return {
+    ...first,
+    median_ms: median(rounds.map((r) => r.median_ms)),
+    min_ms: Math.min(...rounds.map((r) => r.min_ms)),
+    max_ms: Math.max(...rounds.map((r) => r.max_ms)),
+    peak_rss_mib: Math.max(...rounds.map((r) => r.peak_rss_mib)),
+    runs: rounds.reduce((n, r) => n + r.runs, 0),
+    ...(cpu.length === rounds.length ? { cpu_ms: median(cpu) } : {}),
   };
 }

@@ -9,11 +9,12 @@ import { parseArgs } from 'node:util';
 import { benchCases, findCase } from '../bench/cases';
 import { runCaseInChild, type MallocSettings } from '../bench/child';
 import { measureCase } from '../bench/measure';
-import { compareWithReference, referenceCaseNames, runReferenceCase, type ReferenceOptions } from '../bench/reference';
+import { combineRounds, compareWithReference, referenceCaseNames, runReferenceCase, type ReferenceOptions } from '../bench/reference';
+import type { BenchResult } from '../bench/types';
 import { INFERENCE_PREFERENCES } from '../engine/onnx/engine';
 import { CliUsageError, type CliCommand, type CliContext } from './command';
 
-const USAGE = `Usage: atelier bench [--case NAME]... [--runs N] [--engine E] [--with-reference [--reference-malloc M]] [--list]
+const USAGE = `Usage: atelier bench [--case NAME]... [--runs N] [--engine E] [--with-reference [--reference-malloc M] [--rounds R]] [--list]
 
 Times each case in a process of its own (one warm-up run, then N timed runs) and prints one
 JSON line per case on stdout:
@@ -31,6 +32,9 @@ samples per run). Progress goes to stderr.
   --reference-malloc M
                      glibc's malloc settings for PyTorch: engine (default; the engine's,
                      which our side runs with) or default (glibc's own)
+  --rounds R         run our side and PyTorch's alternately, R times each (default 1), so
+                     that both meet the same machine when its speed drifts; the lines
+                     give the median of the rounds' medians
   --list             print the cases and exit
 Threads: ATELIER_THREADS (default: the logical cores); TF.js backend: ATELIER_BACKEND.
 The workspace cases (preview_latency_*, label_*, monitor_plot_100k) drive the built
@@ -44,6 +48,7 @@ export interface BenchCliOptions {
   engine?: (typeof INFERENCE_PREFERENCES)[number];
   withReference: boolean;
   referenceMalloc: MallocSettings;
+  rounds: number;
   list: boolean;
   child?: string;
 }
@@ -59,6 +64,7 @@ export function parseBenchArgs(args: string[]): BenchCliOptions {
         engine: { type: 'string' },
         'with-reference': { type: 'boolean' },
         'reference-malloc': { type: 'string' },
+        rounds: { type: 'string' },
         list: { type: 'boolean' },
         child: { type: 'string' },
       },
@@ -78,6 +84,9 @@ export function parseBenchArgs(args: string[]): BenchCliOptions {
     throw new CliUsageError(`--reference-malloc must be engine or default, got ${JSON.stringify(values['reference-malloc'])}`);
   }
   if (values['reference-malloc'] !== undefined && !values['with-reference']) throw new CliUsageError('--reference-malloc needs --with-reference');
+  const rounds = values.rounds === undefined ? 1 : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) throw new CliUsageError(`--rounds must be an integer from 1 to 100, got ${JSON.stringify(values.rounds)}`);
+  if (values.rounds !== undefined && !values['with-reference']) throw new CliUsageError('--rounds needs --with-reference');
   const cases = values.case ?? [];
   for (const name of [...cases, ...(values.child ? [values.child] : [])]) {
     try {
@@ -92,6 +101,7 @@ export function parseBenchArgs(args: string[]): BenchCliOptions {
     engine: values.engine as BenchCliOptions['engine'],
     withReference: values['with-reference'] ?? false,
     referenceMalloc,
+    rounds,
     list: values.list ?? false,
     ...(values.child ? { child: values.child } : {}),
   };
@@ -136,13 +146,24 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   let failures = 0;
   for (const name of names) {
     try {
+      if (reference && referenceNames.has(name)) {
+        const ourRounds: BenchResult[] = [];
+        const refRounds: BenchResult[] = [];
+        for (let r = 0; r < o.rounds; r++) {
+          if (o.rounds > 1) ctx.err(`bench: ${name}: round ${r + 1}/${o.rounds}`);
+          ourRounds.push(await runCaseInChild(name, { cliPath, runs: o.runs, env }));
+          refRounds.push(await runReferenceCase(reference, name));
+        }
+        const ours = combineRounds(ourRounds);
+        const ref = combineRounds(refRounds);
+        ctx.out(JSON.stringify(ours));
+        ctx.out(JSON.stringify(ref));
+        ctx.out(JSON.stringify(compareWithReference(ours, ref, o.referenceMalloc, o.rounds)));
+        continue;
+      }
       const ours = await runCaseInChild(name, { cliPath, runs: o.runs, env });
       ctx.out(JSON.stringify(ours));
-      if (reference && referenceNames.has(name)) {
-        const ref = await runReferenceCase(reference, name);
-        ctx.out(JSON.stringify(ref));
-        ctx.out(JSON.stringify(compareWithReference(ours, ref, o.referenceMalloc)));
-      } else if (reference) {
+      if (reference) {
         ctx.err(`bench: ${name} has no PyTorch counterpart`);
       }
     } catch (err) {
