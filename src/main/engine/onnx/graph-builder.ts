@@ -137,6 +137,11 @@ export class GraphBuilder {
     return this.addInitializer({ name, dims: [values.length], dataType: INT64 }, data.byteLength, () => data);
   }
 
+  /** An int64 vector constant shared by name between nodes: the one already added, or a new one. */
+  sharedInt64(name: string, values: readonly number[]): string {
+    return this.hasInitializer(name) ? name : this.int64Initializer(name, values);
+  }
+
   /** Whether an initializer of that name exists (for constants shared between nodes). */
   hasInitializer(name: string): boolean {
     return this.initializerNames.has(name);

@@ -46,10 +46,6 @@ export function blockKernel(weight: Float32Array, k: number, c: number, kernel: 
   return out;
 }
 
-function int64(g: GraphBuilder, name: string, values: number[]): string {
-  return g.hasInitializer(name) ? name : g.int64Initializer(name, values);
-}
-
 /**
  * Emits `layer` (see `spaceToDepthApplies`) on `x` [N, C, H, W]; returns [N, K, H', W'] with
  * H' = H + 2p − k + 1, as the Conv would.
@@ -76,14 +72,14 @@ export function emitSpaceToDepthConv(
   }
   // The convolution's own zero padding, plus one zero row/column where the padded size is
   // odd (SpaceToDepth needs even sizes; the extra output row is cropped below).
-  const hw = node('Slice', [node('Shape', [x]), int64(g, 'axis_2', [2]), int64(g, 'axis_4', [4])]);
-  const paddedHw = node('Add', [hw, int64(g, `pair_${2 * p}`, [2 * p, 2 * p])]);
-  const odd = node('Mod', [paddedHw, int64(g, 'pair_2', [2, 2])]);
-  const pads = node('Concat', [int64(g, `pads_begin_${p}`, [0, 0, p, p, 0, 0]), node('Add', [odd, int64(g, `pair_${p}`, [p, p])])], [attr.int('axis', 0)]);
+  const hw = node('Slice', [node('Shape', [x]), g.sharedInt64('axis_2', [2]), g.sharedInt64('axis_4', [4])]);
+  const paddedHw = node('Add', [hw, g.sharedInt64(`pair_${2 * p}`, [2 * p, 2 * p])]);
+  const odd = node('Mod', [paddedHw, g.sharedInt64('pair_2', [2, 2])]);
+  const pads = node('Concat', [g.sharedInt64(`pads_begin_${p}`, [0, 0, p, p, 0, 0]), node('Add', [odd, g.sharedInt64(`pair_${p}`, [p, p])])], [attr.int('axis', 0)]);
   const padded = node('Pad', [x, pads]);
   const blocks = node('SpaceToDepth', [padded], [attr.int('blocksize', 2)]);
   const phases = node('Conv', [blocks, ...inputs], [attr.ints('kernel_shape', [kb, kb])]);
   const out = node('DepthToSpace', [phases], [attr.int('blocksize', 2), attr.string('mode', 'DCR')]);
-  const outHw = node('Sub', [paddedHw, int64(g, `pair_${kernel - 1}`, [kernel - 1, kernel - 1])]);
-  return node('Slice', [out, int64(g, 'zeros_2', [0, 0]), outHw, int64(g, 'axes_23', [2, 3])]);
+  const outHw = node('Sub', [paddedHw, g.sharedInt64(`pair_${kernel - 1}`, [kernel - 1, kernel - 1])]);
+  return node('Slice', [out, g.sharedInt64('zeros_2', [0, 0]), outHw, g.sharedInt64('axes_23', [2, 3])]);
 }

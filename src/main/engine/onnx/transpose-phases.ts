@@ -69,10 +69,6 @@ function phaseKernel(weight: Float32Array, layer: ConvTranspose2dLayer, rows: Ax
   return out;
 }
 
-function int64(g: GraphBuilder, name: string, values: number[]): string {
-  return g.hasInitializer(name) ? name : g.int64Initializer(name, values);
-}
-
 /**
  * Emits `layer` (see `transposePhasesApply`) on `x` [N, C, H, W]; returns [N, K, H', W'] with
  * H' = (H − 1)·s − 2p + k + op, as the ConvTranspose would. `bias` names the bias input, if any.
@@ -106,10 +102,10 @@ export function emitTransposePhases(
     }
   }
   // [N, (a, b, o), h, w] → [N, a, (o, h, w), b] = [N, a, o·h, s·w] → [N, o·h, a, s·w] = [N, o, s·h, s·w].
-  const stacked = node('Reshape', [node('Concat', outputs, [attr.int('axis', 1)]), int64(g, `shape_0_${s}_${s}_rest`, [0, s, s, -1])]);
-  const sw = node('Mul', [node('Slice', [node('Shape', [outputs[0]!]), int64(g, 'axis_3', [3]), int64(g, 'axis_4', [4])]), int64(g, `scalar_${s}`, [s])]);
+  const stacked = node('Reshape', [node('Concat', outputs, [attr.int('axis', 1)]), g.sharedInt64(`shape_0_${s}_${s}_rest`, [0, s, s, -1])]);
+  const sw = node('Mul', [node('Slice', [node('Shape', [outputs[0]!]), g.sharedInt64('axis_3', [3]), g.sharedInt64('axis_4', [4])]), g.sharedInt64(`scalar_${s}`, [s])]);
   const columns = node('Transpose', [stacked], [attr.ints('perm', [0, 1, 3, 2])]);
-  const byRow = node('Reshape', [columns, node('Concat', [int64(g, `shape_0_${s}_rest`, [0, s, -1]), sw], [attr.int('axis', 0)])]);
+  const byRow = node('Reshape', [columns, node('Concat', [g.sharedInt64(`shape_0_${s}_rest`, [0, s, -1]), sw], [attr.int('axis', 0)])]);
   const rows = node('Transpose', [byRow], [attr.ints('perm', [0, 2, 1, 3])]);
-  return node('Reshape', [rows, node('Concat', [int64(g, `shape_0_${k}_rest`, [0, k, -1]), sw], [attr.int('axis', 0)])]);
+  return node('Reshape', [rows, node('Concat', [g.sharedInt64(`shape_0_${k}_rest`, [0, k, -1]), sw], [attr.int('axis', 0)])]);
 }

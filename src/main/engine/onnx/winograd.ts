@@ -152,10 +152,6 @@ export function tapMajor(weight: Float32Array, k: number, c: number): Float32Arr
   return out;
 }
 
-function int64(g: GraphBuilder, name: string, values: number[]): string {
-  return g.hasInitializer(name) ? name : g.int64Initializer(name, values);
-}
-
 /**
  * Emits the convolution of `x` ([1, C, H, W], batch of one) with `layer`'s weights; returns
  * the output [1, K, H − 2, W − 2]. `weights` gives the PyTorch-layout kernel and bias.
@@ -188,30 +184,30 @@ export function emitWinogradConv(
     // U = Gₖ · taps, Gₖ[(ξ, ν), (y, x)] = G[ξ][y] G[ν][x]: one [t², 9] × [9, K·C] product.
     const gk = constant(`winograd_${m}_filter_transform`, [t2, 9], () => filterTransform(tiles));
     const taps = fed(`${layer.weight.key}.taps`, [9, k, c], () => tapMajor(weights.kernel(), k, c));
-    u = node('Reshape', [node('MatMul', [gk, node('Reshape', [taps, int64(g, `shape_9_${k * c}`, [9, k * c])])]), int64(g, `shape_${t2}_${k}_${c}`, [t2, k, c])]);
+    u = node('Reshape', [node('MatMul', [gk, node('Reshape', [taps, g.sharedInt64(`shape_9_${k * c}`, [9, k * c])])]), g.sharedInt64(`shape_${t2}_${k}_${c}`, [t2, k, c])]);
   } else {
     u = g.floatInitializer(`${layer.weight.key}.winograd_${m}`, [t2, k, c], () => transformedWeights(tiles, weights.kernel(), k, c));
   }
 
   // m − 1 zero rows and columns below and right (the Conv's own padding) give the tiles, m
   // apart, that cover every output row and column: floor((H − 3) / m) + 1 = ⌈(H − 2) / m⌉.
-  const hw = node('Slice', [node('Shape', [x]), int64(g, 'axis_2', [2]), int64(g, 'axis_4', [4])]);
+  const hw = node('Slice', [node('Shape', [x]), g.sharedInt64('axis_2', [2]), g.sharedInt64('axis_4', [4])]);
 
   const v = node('Conv', [x, tb], [attr.ints('kernel_shape', [t, t]), attr.ints('strides', [m, m]), attr.ints('pads', [0, 0, m - 1, m - 1]), attr.int('group', c)]); // [1, C·t², h, w]
-  const tilesHw = node('Slice', [node('Shape', [v]), int64(g, 'axis_2', [2]), int64(g, 'axis_4', [4])]);
-  const byPosition = node('Transpose', [node('Reshape', [v, int64(g, `shape_${c}_${t2}_rest`, [c, t2, -1])])], [attr.ints('perm', [1, 0, 2])]); // [t², C, h·w]
+  const tilesHw = node('Slice', [node('Shape', [v]), g.sharedInt64('axis_2', [2]), g.sharedInt64('axis_4', [4])]);
+  const byPosition = node('Transpose', [node('Reshape', [v, g.sharedInt64(`shape_${c}_${t2}_rest`, [c, t2, -1])])], [attr.ints('perm', [1, 0, 2])]); // [t², C, h·w]
   const products = node('MatMul', [u, byPosition]); // [t², K, h·w]
-  const y = node('MatMul', [ta, node('Reshape', [products, int64(g, `shape_${t2}_rest`, [t2, -1])])]); // [m², K·h·w]
+  const y = node('MatMul', [ta, node('Reshape', [products, g.sharedInt64(`shape_${t2}_rest`, [t2, -1])])]); // [m², K·h·w]
   // The m × m blocks into place: [a, b, K·h·w] → [a, K·h·w, b] = [a, K·h, w·m] → [K·h, a, w·m],
   // two Transposes that ONNX Runtime runs faster than one DepthToSpace (it moves single
   // values; the second Transpose moves rows of w·m).
-  const wm = node('Mul', [node('Slice', [tilesHw, int64(g, 'axis_1', [1]), int64(g, 'axis_2', [2])]), int64(g, `scalar_${m}`, [m])]);
-  const columns = node('Transpose', [node('Reshape', [y, int64(g, `shape_${m}_${m}_rest`, [m, m, -1])])], [attr.ints('perm', [0, 2, 1])]);
-  const rows = node('Transpose', [node('Reshape', [columns, node('Concat', [int64(g, `shape_${m}_rest`, [m, -1]), wm], [attr.int('axis', 0)])])], [attr.ints('perm', [1, 0, 2])]);
-  let out = node('Reshape', [rows, node('Concat', [int64(g, `shape_1_${k}_rest`, [1, k, -1]), wm], [attr.int('axis', 0)])]);
+  const wm = node('Mul', [node('Slice', [tilesHw, g.sharedInt64('axis_1', [1]), g.sharedInt64('axis_2', [2])]), g.sharedInt64(`scalar_${m}`, [m])]);
+  const columns = node('Transpose', [node('Reshape', [y, g.sharedInt64(`shape_${m}_${m}_rest`, [m, m, -1])])], [attr.ints('perm', [0, 2, 1])]);
+  const rows = node('Transpose', [node('Reshape', [columns, node('Concat', [g.sharedInt64(`shape_${m}_rest`, [m, -1]), wm], [attr.int('axis', 0)])])], [attr.ints('perm', [1, 0, 2])]);
+  let out = node('Reshape', [rows, node('Concat', [g.sharedInt64(`shape_1_${k}_rest`, [1, k, -1]), wm], [attr.int('axis', 0)])]);
 
   // Back to H − 2 × W − 2 (drops what the padding produced).
-  out = node('Slice', [out, int64(g, 'zeros_2', [0, 0]), node('Sub', [hw, int64(g, 'pair_2', [2, 2])]), int64(g, 'axes_23', [2, 3])]);
+  out = node('Slice', [out, g.sharedInt64('zeros_2', [0, 0]), node('Sub', [hw, g.sharedInt64('pair_2', [2, 2])]), g.sharedInt64('axes_23', [2, 3])]);
   if (layer.bias && weights.bias) {
     const bias = g.floatInitializer(`${layer.bias.key}.nchw`, [1, k, 1, 1], weights.bias);
     out = node('Add', [out, bias]);
