@@ -4,10 +4,10 @@
  * element-wise passes, each reading and writing the whole parameter; on unet_256's 54 M
  * parameters that took 348 ms a step (tests/bench/adam-probe.ts), most of it memory traffic.
  *
- * The pass is a small WebAssembly module with 128-bit SIMD, built here byte by byte (no
- * toolchain needed), that imports the backend's own memory: it works on the tensors where
- * they are. Each lane computes exactly the ops and order of the TF.js version, in float32
- * (WebAssembly never fuses a multiply and an add), so both give the same bits:
+ * The pass is a small WebAssembly module with 128-bit SIMD (./simd-module.ts) that imports
+ * the backend's own memory: it works on the tensors where they are. Each lane computes
+ * exactly the ops and order of the TF.js version, in float32 (WebAssembly never fuses a
+ * multiply and an add), so both give the same bits:
  *   m′ = m·β1 + g·(1 − β1)
  *   v′ = v·β2 + (g·g)·(1 − β2)
  *   p′ = p − (m′ / (√v′ / √(1 − β2ᵗ) + ε))·lr/(1 − β1ᵗ)
@@ -18,6 +18,27 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '../../tf';
 import { noteKernelRoute } from '../kernel-trace';
+import {
+  F32,
+  F32X4_ADD,
+  F32X4_DIV,
+  F32X4_MUL,
+  F32X4_SPLAT,
+  F32X4_SQRT,
+  F32X4_SUB,
+  I32,
+  I32_ADD,
+  LOCAL_GET,
+  LOCAL_SET,
+  LOCAL_TEE,
+  V128,
+  V128_LOAD,
+  V128_STORE,
+  backendMemory,
+  instanceFor,
+  loop16,
+  simdModule,
+} from './simd-module';
 
 export const ADAM_STEP = 'AtelierAdamStep';
 
@@ -36,117 +57,40 @@ export interface AdamStepAttrs {
 //   adam(p, g, m, v, pOut, mOut, vOut, bytes: i32, β1, 1−β1, β2, 1−β2, bc2, ε, step: f32)
 // over `bytes` (a multiple of 16) from each byte offset.
 
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(s: string): number[] {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...uleb(bytes.length), ...bytes];
-}
-
-/** A SIMD instruction (0xFD prefix, LEB128 opcode). */
-const simd = (op: number) => [0xfd, ...uleb(op)];
-const V128_LOAD = (offset = 0) => [...simd(0x00), 4, ...uleb(offset)];
-const V128_STORE = (offset = 0) => [...simd(0x0b), 4, ...uleb(offset)];
-const F32X4_SPLAT = simd(0x13);
-const F32X4_SQRT = simd(0xe3);
-const F32X4_ADD = simd(0xe4);
-const F32X4_SUB = simd(0xe5);
-const F32X4_MUL = simd(0xe6);
-const F32X4_DIV = simd(0xe7);
-const LOCAL_GET = (i: number) => [0x20, ...uleb(i)];
-const LOCAL_SET = (i: number) => [0x21, ...uleb(i)];
-const LOCAL_TEE = (i: number) => [0x22, ...uleb(i)];
-const I32_ADD = [0x6a];
-const I32_GE_U = [0x4f];
-const I32_CONST = (n: number) => [0x41, ...uleb(n)];
-
 function adamModule(): Uint8Array<ArrayBuffer> {
   // Parameters 0–7: p, g, m, v, pOut, mOut, vOut, bytes; 8–14: the f32 constants.
   const params = [I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32];
-  const type = section(1, [1, 0x60, ...uleb(params.length), ...params, 0]);
-  const imports = section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]);
-  const functions = section(3, [1, 0]);
-  const exports = section(7, [1, ...name('adam'), 0x00, 0]);
-
   // Locals: 15 i (i32); 16–22 the splatted constants; 23 g, 24 m′, 25 v′ (v128).
   const [I, B1, C1, B2, C2, BC2, EPS, STEP, G, M, V] = [15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
   const at = (base: number) => [...LOCAL_GET(base), ...LOCAL_GET(I), ...I32_ADD];
   const body = [
-    ...uleb(2),
-    1, I32,
-    10, V128,
     // The constants as 4 lanes each.
     ...[B1, C1, B2, C2, BC2, EPS, STEP].flatMap((local, k) => [...LOCAL_GET(8 + k), ...F32X4_SPLAT, ...LOCAL_SET(local)]),
-    ...I32_CONST(0), ...LOCAL_SET(I),
-    0x02, 0x40, // block
-    0x03, 0x40, // loop
-    ...LOCAL_GET(I), ...LOCAL_GET(7), ...I32_GE_U, 0x0d, 1, // br_if 1 (out of the block)
-    ...at(1), ...V128_LOAD(), ...LOCAL_SET(G),
-    // m′ = m·β1 + g·(1 − β1)
-    ...at(5),
-    ...at(2), ...V128_LOAD(), ...LOCAL_GET(B1), ...F32X4_MUL,
-    ...LOCAL_GET(G), ...LOCAL_GET(C1), ...F32X4_MUL,
-    ...F32X4_ADD, ...LOCAL_TEE(M), ...V128_STORE(),
-    // v′ = v·β2 + (g·g)·(1 − β2)
-    ...at(6),
-    ...at(3), ...V128_LOAD(), ...LOCAL_GET(B2), ...F32X4_MUL,
-    ...LOCAL_GET(G), ...LOCAL_GET(G), ...F32X4_MUL, ...LOCAL_GET(C2), ...F32X4_MUL,
-    ...F32X4_ADD, ...LOCAL_TEE(V), ...V128_STORE(),
-    // p′ = p − (m′ / (√v′ / bc2 + ε))·step
-    ...at(4),
-    ...at(0), ...V128_LOAD(),
-    ...LOCAL_GET(M),
-    ...LOCAL_GET(V), ...F32X4_SQRT, ...LOCAL_GET(BC2), ...F32X4_DIV, ...LOCAL_GET(EPS), ...F32X4_ADD,
-    ...F32X4_DIV, ...LOCAL_GET(STEP), ...F32X4_MUL,
-    ...F32X4_SUB, ...V128_STORE(),
-    ...LOCAL_GET(I), ...I32_CONST(16), ...I32_ADD, ...LOCAL_SET(I),
-    0x0c, 0, // br 0 (loop)
-    0x0b, // end loop
-    0x0b, // end block
-    0x0b, // end function
+    ...loop16(I, 7, [
+      ...at(1), ...V128_LOAD(), ...LOCAL_SET(G),
+      // m′ = m·β1 + g·(1 − β1)
+      ...at(5),
+      ...at(2), ...V128_LOAD(), ...LOCAL_GET(B1), ...F32X4_MUL,
+      ...LOCAL_GET(G), ...LOCAL_GET(C1), ...F32X4_MUL,
+      ...F32X4_ADD, ...LOCAL_TEE(M), ...V128_STORE(),
+      // v′ = v·β2 + (g·g)·(1 − β2)
+      ...at(6),
+      ...at(3), ...V128_LOAD(), ...LOCAL_GET(B2), ...F32X4_MUL,
+      ...LOCAL_GET(G), ...LOCAL_GET(G), ...F32X4_MUL, ...LOCAL_GET(C2), ...F32X4_MUL,
+      ...F32X4_ADD, ...LOCAL_TEE(V), ...V128_STORE(),
+      // p′ = p − (m′ / (√v′ / bc2 + ε))·step
+      ...at(4),
+      ...at(0), ...V128_LOAD(),
+      ...LOCAL_GET(M),
+      ...LOCAL_GET(V), ...F32X4_SQRT, ...LOCAL_GET(BC2), ...F32X4_DIV, ...LOCAL_GET(EPS), ...F32X4_ADD,
+      ...F32X4_DIV, ...LOCAL_GET(STEP), ...F32X4_MUL,
+      ...F32X4_SUB, ...V128_STORE(),
+    ]),
   ];
-  const code = section(10, [1, ...uleb(body.length), ...body]);
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...functions, ...exports, ...code]);
+  return simdModule([{ name: 'adam', params, locals: [[1, I32], [10, V128]], body }]);
 }
 
-type AdamFn = (...args: number[]) => void;
-
-const instances = new WeakMap<WebAssembly.Memory, AdamFn>();
-
-/** The backend's memory, when a module can import it as it is (not shared). */
-function backendMemory(backend: BackendWasm): WebAssembly.Memory | null {
-  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return null;
-  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) return null;
-  return memory;
-}
-
-function adamFor(memory: WebAssembly.Memory): AdamFn {
-  let fn = instances.get(memory);
-  if (!fn) {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(adamModule()), { env: { memory } });
-    fn = instance.exports.adam as AdamFn;
-    instances.set(memory, fn);
-  }
-  return fn;
-}
+const instances = new WeakMap<WebAssembly.Memory, { adam: (...args: number[]) => void }>();
 
 /** Whether the fused step runs on `backend` (the wasm backend, single-threaded build). */
 export function adamStepAvailable(backend: tf.KernelBackend): boolean {
@@ -182,7 +126,7 @@ function adamStep(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs
     eps: f(attrs.eps),
     step: f(attrs.stepSize),
   };
-  adamFor(memory)(pIn, gIn, mIn, vIn, pOut, mOut, vOut, whole * 4, c.b1, c.c1, c.b2, c.c2, c.bc2, c.eps, c.step);
+  instanceFor(adamModule, memory, instances).adam(pIn, gIn, mIn, vIn, pOut, mOut, vOut, whole * 4, c.b1, c.c1, c.b2, c.c2, c.bc2, c.eps, c.step);
   // The last size mod 4 values, with every operation rounded to float32 as the lanes do.
   if (whole < size) {
     const heap = new Float32Array(memory.buffer);

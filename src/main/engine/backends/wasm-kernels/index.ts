@@ -10,9 +10,12 @@
  *              ours keeps it for calls with few dy pixels, where the loop is faster);
  *              Mean and Sum over large maps (the package transposes before reducing over
  *              H and W), on ONNX Runtime (onnx-reduce.ts);
+ *              LeakyRelu, a scalar loop in the package, as one SIMD pass (leaky-relu.ts);
  *   fused:     the reflection-pad gradient, one ONNX Runtime kernel instead of twenty-odd
  *              ops (reflection-pad-grad.ts; networks/reflection-pad.ts calls it); the Adam
  *              update, one SIMD pass instead of thirteen ops (adam-step.ts; train/adam.ts);
+ *              LeakyRelu's gradient, one SIMD pass instead of three ops (leaky-relu.ts; its
+ *              gradient function, registered with backends/gradients.ts, calls it);
  *   copies:    Identity (every tensor a gradient tape saves is cloned, and the package's
  *              clone copies the data: a training step held its activations and weights twice);
  *              Conv2D on XNNPACK, which keeps a packed copy of every filter until the filter
@@ -26,6 +29,7 @@ import { conv2DBackpropInputConfig, setPackageConv2DBackpropInput } from './conv
 import { identityConfig } from './identity';
 import { meanConfig, setPackageReduce, sumConfig } from './reduce';
 import { adamStepConfig } from './adam-step';
+import { leakyReluConfig, leakyReluGradKernelConfig, setPackageLeakyRelu } from './leaky-relu';
 import { reflectionPadGradConfig } from './reflection-pad-grad';
 
 export interface WasmTrainingKernel {
@@ -43,6 +47,8 @@ export const WASM_TRAINING_KERNELS: readonly WasmTrainingKernel[] = [
   { config: sumConfig, reason: 'replaces-slow' },
   { config: reflectionPadGradConfig, reason: 'fuses-ops' },
   { config: adamStepConfig, reason: 'fuses-ops' },
+  { config: leakyReluConfig, reason: 'replaces-slow' },
+  { config: leakyReluGradKernelConfig, reason: 'fuses-ops' },
 ];
 
 /** The package's own kernels that ours replaced, to restore them. */
@@ -64,6 +70,7 @@ export function registerWasmTrainingKernels(): void {
   setPackageConv2D(replaced.get(tf.Conv2D)?.kernelFunc);
   setPackageReduce('Mean', replaced.get(tf.Mean)?.kernelFunc);
   setPackageReduce('Sum', replaced.get(tf.Sum)?.kernelFunc);
+  setPackageLeakyRelu(replaced.get(tf.LeakyRelu)?.kernelFunc);
 }
 
 /** Puts the package's kernels back (benchmarks compare both). */
@@ -80,4 +87,5 @@ export function unregisterWasmTrainingKernels(): void {
   setPackageConv2D(undefined);
   setPackageReduce('Mean', undefined);
   setPackageReduce('Sum', undefined);
+  setPackageLeakyRelu(undefined);
 }
