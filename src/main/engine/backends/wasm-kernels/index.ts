@@ -11,6 +11,9 @@
  *              Mean and Sum over large maps (the package transposes before reducing over
  *              H and W), on ONNX Runtime (onnx-reduce.ts);
  *              LeakyRelu, a scalar loop in the package, as one SIMD pass (leaky-relu.ts);
+ *              Concat and SplitV (the U-Net's skip connections and their gradient), which
+ *              the package copies run by run from JavaScript, as SIMD block copies
+ *              (concat-split.ts);
  *   fused:     the reflection-pad gradient, one ONNX Runtime kernel instead of twenty-odd
  *              ops (reflection-pad-grad.ts; networks/reflection-pad.ts calls it); the Adam
  *              update, one SIMD pass instead of thirteen ops (adam-step.ts; train/adam.ts);
@@ -30,6 +33,7 @@ import { identityConfig } from './identity';
 import { meanConfig, setPackageReduce, sumConfig } from './reduce';
 import { adamStepConfig } from './adam-step';
 import { leakyReluConfig, leakyReluGradKernelConfig, setPackageLeakyRelu } from './leaky-relu';
+import { concatConfig, setPackageConcatSplit, splitVConfig } from './concat-split';
 import { reflectionPadGradConfig } from './reflection-pad-grad';
 
 export interface WasmTrainingKernel {
@@ -49,6 +53,8 @@ export const WASM_TRAINING_KERNELS: readonly WasmTrainingKernel[] = [
   { config: adamStepConfig, reason: 'fuses-ops' },
   { config: leakyReluConfig, reason: 'replaces-slow' },
   { config: leakyReluGradKernelConfig, reason: 'fuses-ops' },
+  { config: concatConfig, reason: 'replaces-slow' },
+  { config: splitVConfig, reason: 'replaces-slow' },
 ];
 
 /** The package's own kernels that ours replaced, to restore them. */
@@ -71,6 +77,7 @@ export function registerWasmTrainingKernels(): void {
   setPackageReduce('Mean', replaced.get(tf.Mean)?.kernelFunc);
   setPackageReduce('Sum', replaced.get(tf.Sum)?.kernelFunc);
   setPackageLeakyRelu(replaced.get(tf.LeakyRelu)?.kernelFunc);
+  setPackageConcatSplit({ Concat: replaced.get(tf.Concat)?.kernelFunc, SplitV: replaced.get(tf.SplitV)?.kernelFunc });
 }
 
 /** Puts the package's kernels back (benchmarks compare both). */
@@ -88,4 +95,5 @@ export function unregisterWasmTrainingKernels(): void {
   setPackageReduce('Mean', undefined);
   setPackageReduce('Sum', undefined);
   setPackageLeakyRelu(undefined);
+  setPackageConcatSplit({});
 }
