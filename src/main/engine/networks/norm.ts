@@ -23,6 +23,7 @@
  * its tiles) the statistics are constants and the gradient is the affine map's: dx = dy/σ
  * (× γ for BatchNorm).
  */
+import { INSTANCE_NORM_GRAD, instanceNormGradAvailable } from '../backends/wasm-kernels/instance-norm-grad';
 import * as tf from '../tf';
 import type { NormStats } from './executor';
 
@@ -72,6 +73,10 @@ export function instanceNorm(x: tf.Tensor4D, eps: number, withStats = false): No
           const g = dy as tf.Tensor4D;
           const meanDy = tf.mean(g, IN_AXES, true);
           const meanDyXHat = tf.mean(tf.mul(g, xHat), IN_AXES, true);
+          // On wasm, the element-wise rest as one pass (backends/wasm-kernels/instance-norm-grad.ts).
+          if (instanceNormGradAvailable(g.shape[3])) {
+            return tf.engine().runKernel(INSTANCE_NORM_GRAD, { dy: g, xHat, meanDy, meanDyXHat, invStd: s }) as tf.Tensor4D;
+          }
           return tf.mul(tf.sub(tf.sub(g, meanDy), tf.mul(xHat, meanDyXHat)), s);
         });
       },

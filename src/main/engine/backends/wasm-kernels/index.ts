@@ -18,7 +18,10 @@
  *              ops (reflection-pad-grad.ts; networks/reflection-pad.ts calls it); the Adam
  *              update, one SIMD pass instead of thirteen ops (adam-step.ts; train/adam.ts);
  *              LeakyRelu's gradient, one SIMD pass instead of three ops (leaky-relu.ts; its
- *              gradient function, registered with backends/gradients.ts, calls it);
+ *              gradient function, registered with backends/gradients.ts, calls it); the
+ *              element-wise part of InstanceNorm's gradient, one pass instead of four
+ *              (instance-norm-grad.ts; networks/norm.ts calls it); ReLU's gradient, one
+ *              pass instead of three ops (relu-grad.ts, with backends/gradients.ts);
  *   copies:    Identity (every tensor a gradient tape saves is cloned, and the package's
  *              clone copies the data: a training step held its activations and weights twice);
  *              Conv2D on XNNPACK, which keeps a packed copy of every filter until the filter
@@ -34,6 +37,8 @@ import { meanConfig, setPackageReduce, sumConfig } from './reduce';
 import { adamStepConfig } from './adam-step';
 import { leakyReluConfig, leakyReluGradKernelConfig, setPackageLeakyRelu } from './leaky-relu';
 import { concatConfig, setPackageConcatSplit, splitVConfig } from './concat-split';
+import { instanceNormGradConfig } from './instance-norm-grad';
+import { reluGradKernelConfig } from './relu-grad';
 import { reflectionPadGradConfig } from './reflection-pad-grad';
 
 export interface WasmTrainingKernel {
@@ -55,6 +60,8 @@ export const WASM_TRAINING_KERNELS: readonly WasmTrainingKernel[] = [
   { config: leakyReluGradKernelConfig, reason: 'fuses-ops' },
   { config: concatConfig, reason: 'replaces-slow' },
   { config: splitVConfig, reason: 'replaces-slow' },
+  { config: instanceNormGradConfig, reason: 'fuses-ops' },
+  { config: reluGradKernelConfig, reason: 'fuses-ops' },
 ];
 
 /** The package's own kernels that ours replaced, to restore them. */

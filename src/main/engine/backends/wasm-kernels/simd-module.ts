@@ -35,8 +35,11 @@ const simd = (op: number) => [0xfd, ...uleb(op)];
 export const V128_LOAD = (offset = 0) => [...simd(0x00), 4, ...uleb(offset)];
 export const V128_STORE = (offset = 0) => [...simd(0x0b), 4, ...uleb(offset)];
 export const V128_ZERO = [...simd(0x0c), ...new Array<number>(16).fill(0)];
+/** v128.const of four float32 1.0 (0x3f800000, little-endian). */
+export const V128_ONES_F32 = [...simd(0x0c), ...[0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f]];
 export const V128_BITSELECT = simd(0x52);
 export const F32X4_SPLAT = simd(0x13);
+export const F32X4_NE = simd(0x42);
 export const F32X4_LT = simd(0x43);
 export const F32X4_GT = simd(0x44);
 export const F32X4_SQRT = simd(0xe3);
