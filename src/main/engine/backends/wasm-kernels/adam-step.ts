@@ -35,6 +35,7 @@ import {
   V128_LOAD,
   V128_STORE,
   backendMemory,
+  simdKernelRuns,
   instanceFor,
   loop16,
   simdModule,
@@ -94,7 +95,7 @@ const instances = new WeakMap<WebAssembly.Memory, { adam: (...args: number[]) =>
 
 /** Whether the fused step runs on `backend` (the wasm backend, single-threaded build). */
 export function adamStepAvailable(backend: tf.KernelBackend): boolean {
-  return tf.getKernel(ADAM_STEP, 'wasm') != null && (backend as BackendWasm).wasm != null && backendMemory(backend as BackendWasm) != null;
+  return simdKernelRuns(ADAM_STEP, backend);
 }
 
 function adamStep(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {

@@ -14,7 +14,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '../../tf';
 import { noteKernelRoute } from '../kernel-trace';
-import { I32, I32_ADD, I32_CONST, LOCAL_GET, LOCAL_SET, V128_LOAD, V128_STORE, backendMemory, instanceFor, loop16, simdModule } from './simd-module';
+import { I32, I32_ADD, I32_CONST, LOCAL_GET, LOCAL_SET, V128_LOAD, V128_STORE, backendMemory, heapOffset, instanceFor, loop16, simdModule } from './simd-module';
 
 interface CopyExports {
   /** copyRows(src, srcStride, dst, dstStride, rowBytes, rows): `rows` runs of `rowBytes` (a multiple of 4). */
@@ -67,8 +67,6 @@ function fallback(kernel: 'Concat' | 'SplitV', args: KernelArgs): tf.TensorInfo 
   return f(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo | tf.TensorInfo[];
 }
 
-const offsetOf = (backend: BackendWasm, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-
 function concat(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const inputs = args.inputs as unknown as tf.TensorInfo[];
@@ -85,10 +83,10 @@ function concat(args: KernelArgs): tf.TensorInfo {
   const inner = inputs.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
   const rowBytes = inner.reduce((a, b) => a + b, 0) * 4;
   const { copyRows } = instanceFor(copyModule, memory, instances);
-  const outOff = offsetOf(backend, out);
+  const outOff = heapOffset(backend, out);
   let column = 0;
   inputs.forEach((t, i) => {
-    copyRows(offsetOf(backend, t), inner[i]! * 4, outOff + column, rowBytes, inner[i]! * 4, outer);
+    copyRows(heapOffset(backend, t), inner[i]! * 4, outOff + column, rowBytes, inner[i]! * 4, outer);
     column += inner[i]! * 4;
   });
   return out;
@@ -112,11 +110,11 @@ function splitV(args: KernelArgs): tf.TensorInfo[] {
   const after = tf.util.sizeFromShape(x.shape.slice(axis + 1));
   const rowBytes = x.shape[axis]! * after * 4;
   const { copyRows } = instanceFor(copyModule, memory, instances);
-  const xOff = offsetOf(backend, x);
+  const xOff = heapOffset(backend, x);
   let column = 0;
   outs.forEach((out, i) => {
     const bytes = sizes[i]! * after * 4;
-    if (bytes > 0) copyRows(xOff + column, rowBytes, offsetOf(backend, out), bytes, bytes, outer);
+    if (bytes > 0) copyRows(xOff + column, rowBytes, heapOffset(backend, out), bytes, bytes, outer);
     column += bytes;
   });
   return outs;

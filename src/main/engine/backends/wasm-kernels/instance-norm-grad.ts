@@ -12,7 +12,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '../../tf';
 import { noteKernelRoute } from '../kernel-trace';
-import { F32X4_MUL, F32X4_SUB, I32, I32_ADD, I32_CONST, LOCAL_GET, LOCAL_SET, V128_LOAD, V128_STORE, backendMemory, instanceFor, loop16, simdModule } from './simd-module';
+import { F32X4_MUL, F32X4_SUB, I32, I32_ADD, I32_CONST, LOCAL_GET, LOCAL_SET, V128_LOAD, V128_STORE, backendMemory, heapOffset, instanceFor, loop16, simdKernelRuns, simdModule } from './simd-module';
 
 export const INSTANCE_NORM_GRAD = 'AtelierInstanceNormGrad';
 
@@ -48,8 +48,6 @@ function normGradModule(): Uint8Array<ArrayBuffer> {
 
 const instances = new WeakMap<WebAssembly.Memory, NormGradExports>();
 
-const offsetOf = (backend: BackendWasm, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-
 function instanceNormGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const { dy, xHat, meanDy, meanDyXHat, invStd } = args.inputs as Record<'dy' | 'xHat' | 'meanDy' | 'meanDyXHat' | 'invStd', tf.TensorInfo>;
@@ -69,7 +67,7 @@ function instanceNormGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknow
   noteKernelRoute('wasm-simd');
   const out = backend.makeOutput([...dy.shape], 'float32');
   const { backward } = instanceFor(normGradModule, memory, instances);
-  const [dyOff, xhOff, aOff, bOff, sOff, outOff] = [dy, xHat, meanDy, meanDyXHat, invStd, out].map((t) => offsetOf(backend, t)) as [number, number, number, number, number, number];
+  const [dyOff, xhOff, aOff, bOff, sOff, outOff] = [dy, xHat, meanDy, meanDyXHat, invStd, out].map((t) => heapOffset(backend, t)) as [number, number, number, number, number, number];
   const sample = h * w * c * 4;
   for (let i = 0; i < n; i++) backward(dyOff + i * sample, xhOff + i * sample, aOff + i * c * 4, bOff + i * c * 4, sOff + i * c * 4, outOff + i * sample, h * w, c * 4);
   return out;
@@ -77,9 +75,7 @@ function instanceNormGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknow
 
 /** Whether the fused pass runs here: the wasm backend (single-threaded build), C a multiple of 4. */
 export function instanceNormGradAvailable(channels: number): boolean {
-  if (tf.getBackend() !== 'wasm' || channels % 4 !== 0 || tf.getKernel(INSTANCE_NORM_GRAD, 'wasm') == null) return false;
-  const backend = tf.backend() as BackendWasm;
-  return backend.wasm != null && backendMemory(backend) != null;
+  return channels % 4 === 0 && simdKernelRuns(INSTANCE_NORM_GRAD, tf.backend());
 }
 
 export const instanceNormGradConfig: tf.KernelConfig = {

@@ -13,7 +13,6 @@
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '../../tf';
-import { noteKernelRoute } from '../kernel-trace';
 import {
   F32,
   F32X4_GT,
@@ -31,6 +30,8 @@ import {
   V128_STORE,
   V128_ZERO,
   backendMemory,
+  elementwisePass,
+  simdKernelRuns,
   instanceFor,
   loop16,
   simdModule,
@@ -79,8 +80,6 @@ function leakyReluModule(): Uint8Array<ArrayBuffer> {
 
 const instances = new WeakMap<WebAssembly.Memory, LeakyReluExports>();
 
-const offsetOf = (backend: BackendWasm, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-
 /** The package's own LeakyRelu, for what the pass does not take (other dtypes, shared memory). */
 let packageLeakyRelu: tf.KernelFunc | undefined;
 
@@ -91,57 +90,35 @@ export function setPackageLeakyRelu(kernel: tf.KernelFunc | undefined): void {
 function leakyRelu(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const { x } = args.inputs as { x: tf.TensorInfo };
-  const memory = backendMemory(backend);
-  if (!memory || x.dtype !== 'float32') {
+  if (!backendMemory(backend) || x.dtype !== 'float32') {
     if (!packageLeakyRelu) throw new Error(`LeakyRelu: no kernel for ${x.dtype} on this build of the wasm backend`);
     return packageLeakyRelu(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
   }
-  noteKernelRoute('wasm-simd');
   const alpha = Math.fround((args.attrs as unknown as { alpha: number }).alpha);
-  const out = backend.makeOutput([...x.shape], 'float32');
-  // Offsets after the output's allocation, which may have grown the memory.
-  const [xOff, outOff] = [offsetOf(backend, x), offsetOf(backend, out)];
-  const size = tf.util.sizeFromShape(x.shape);
-  const whole = size - (size % 4);
-  instanceFor(leakyReluModule, memory, instances).forward(xOff, outOff, whole * 4, alpha);
-  if (whole < size) {
-    const heap = new Float32Array(memory.buffer);
-    for (let i = whole; i < size; i++) {
-      const v = heap[xOff / 4 + i]!;
-      heap[outOff / 4 + i] = v < 0 ? Math.fround(alpha * v) : v;
-    }
-  }
-  return out;
+  return elementwisePass(
+    backend,
+    'LeakyRelu',
+    [x],
+    (memory, [xOff, outOff], bytes) => instanceFor(leakyReluModule, memory, instances).forward(xOff!, outOff!, bytes, alpha),
+    (v) => (v < 0 ? Math.fround(alpha * v) : v),
+  );
 }
 
 function leakyReluGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const backend = args.backend as BackendWasm;
   const { x, dy } = args.inputs as Record<'x' | 'dy', tf.TensorInfo>;
-  if (!tf.util.arraysEqual(x.shape, dy.shape) || x.dtype !== 'float32' || dy.dtype !== 'float32') {
-    throw new Error(`${LEAKY_RELU_GRAD}: x is ${x.dtype} [${x.shape}], dy ${dy.dtype} [${dy.shape}]; both must be float32 of one shape`);
-  }
-  const memory = backendMemory(backend);
-  if (!memory) throw new Error(`${LEAKY_RELU_GRAD}: the wasm backend's memory is shared (threaded build); use the TF.js ops`);
-  noteKernelRoute('wasm-simd');
   const alpha = Math.fround((args.attrs as unknown as { alpha: number }).alpha);
-  const out = backend.makeOutput([...x.shape], 'float32');
-  const [xOff, dyOff, outOff] = [offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, out)];
-  const size = tf.util.sizeFromShape(x.shape);
-  const whole = size - (size % 4);
-  instanceFor(leakyReluModule, memory, instances).gradient(xOff, dyOff, outOff, whole * 4, alpha);
-  if (whole < size) {
-    const heap = new Float32Array(memory.buffer);
-    for (let i = whole; i < size; i++) {
-      const d = heap[dyOff / 4 + i]!;
-      heap[outOff / 4 + i] = heap[xOff / 4 + i]! > 0 ? d : Math.fround(d * alpha);
-    }
-  }
-  return out;
+  return elementwisePass(
+    args.backend as BackendWasm,
+    LEAKY_RELU_GRAD,
+    [x, dy],
+    (memory, [xOff, dyOff, outOff], bytes) => instanceFor(leakyReluModule, memory, instances).gradient(xOff!, dyOff!, outOff!, bytes, alpha),
+    (v, d) => (v > 0 ? d! : Math.fround(d! * alpha)),
+  );
 }
 
 /** Whether the fused gradient runs on `backend` (the wasm backend, single-threaded build). */
 export function leakyReluGradAvailable(backend: tf.KernelBackend): boolean {
-  return tf.getKernel(LEAKY_RELU_GRAD, 'wasm') != null && (backend as BackendWasm).wasm != null && backendMemory(backend as BackendWasm) != null;
+  return simdKernelRuns(LEAKY_RELU_GRAD, backend);
 }
 
 export const leakyReluConfig: tf.KernelConfig = {

@@ -7,7 +7,6 @@
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '../../tf';
-import { noteKernelRoute } from '../kernel-trace';
 import {
   F32X4_GT,
   F32X4_MUL,
@@ -22,7 +21,8 @@ import {
   V128_ONES_F32,
   V128_STORE,
   V128_ZERO,
-  backendMemory,
+  elementwisePass,
+  simdKernelRuns,
   instanceFor,
   loop16,
   simdModule,
@@ -52,36 +52,15 @@ function reluGradModule(): Uint8Array<ArrayBuffer> {
 
 const instances = new WeakMap<WebAssembly.Memory, ReluGradExports>();
 
-const offsetOf = (backend: BackendWasm, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-
 function reluGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
-  const backend = args.backend as BackendWasm;
   const { x, dy } = args.inputs as Record<'x' | 'dy', tf.TensorInfo>;
-  if (!tf.util.arraysEqual(x.shape, dy.shape) || x.dtype !== 'float32' || dy.dtype !== 'float32') {
-    throw new Error(`${RELU_GRAD}: x is ${x.dtype} [${x.shape}], dy ${dy.dtype} [${dy.shape}]; both must be float32 of one shape`);
-  }
-  const memory = backendMemory(backend);
-  if (!memory) throw new Error(`${RELU_GRAD}: the wasm backend's memory is shared (threaded build); use the TF.js ops`);
-  noteKernelRoute('wasm-simd');
-  const out = backend.makeOutput([...x.shape], 'float32');
-  const [xOff, dyOff, outOff] = [offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, out)];
-  const size = tf.util.sizeFromShape(x.shape);
-  const whole = size - (size % 4);
-  instanceFor(reluGradModule, memory, instances).gradient(xOff, dyOff, outOff, whole * 4);
-  if (whole < size) {
-    const heap = new Float32Array(memory.buffer);
-    for (let i = whole; i < size; i++) {
-      const v = heap[xOff / 4 + i]!;
-      heap[outOff / 4 + i] = Math.fround(heap[dyOff / 4 + i]! * (Number.isNaN(v) ? v : v > 0 ? 1 : 0));
-    }
-  }
-  return out;
-}
-
-function reluGradAvailable(): boolean {
-  if (tf.getBackend() !== 'wasm' || tf.getKernel(RELU_GRAD, 'wasm') == null) return false;
-  const backend = tf.backend() as BackendWasm;
-  return backend.wasm != null && backendMemory(backend) != null;
+  return elementwisePass(
+    args.backend as BackendWasm,
+    RELU_GRAD,
+    [x, dy],
+    (memory, [xOff, dyOff, outOff], bytes) => instanceFor(reluGradModule, memory, instances).gradient(xOff!, dyOff!, outOff!, bytes),
+    (v, d) => Math.fround(d! * (Number.isNaN(v) ? v : v > 0 ? 1 : 0)),
+  );
 }
 
 export const reluGradKernelConfig: tf.KernelConfig = {
@@ -97,7 +76,7 @@ export const reluGradConfig: tf.GradConfig = {
   gradFunc: (dy, saved) => {
     const [x] = saved as [tf.Tensor];
     const d = dy as tf.Tensor;
-    if (d.dtype === 'float32' && x.dtype === 'float32' && reluGradAvailable()) {
+    if (d.dtype === 'float32' && x.dtype === 'float32' && simdKernelRuns(RELU_GRAD, tf.backend())) {
       return { x: () => tf.engine().runKernel(RELU_GRAD, { x, dy: d }) as tf.Tensor };
     }
     return { x: () => tf.mul(d, tf.cast(tf.step(x), 'float32')) };

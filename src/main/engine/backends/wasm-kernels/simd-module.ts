@@ -5,6 +5,8 @@
  * memory is shared, and a module importing it would have to declare that.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '../../tf';
+import { noteKernelRoute } from '../kernel-trace';
 
 export const I32 = 0x7f;
 export const F32 = 0x7d;
@@ -108,6 +110,16 @@ export function backendMemory(backend: BackendWasm): WebAssembly.Memory | null {
   return memory;
 }
 
+/** A tensor's byte offset in the backend's memory. */
+export function heapOffset(backend: BackendWasm, t: tf.TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)!.memoryOffset;
+}
+
+/** Whether `kernel`, one of these modules' kernels, runs on `backend`: registered for wasm, and its memory not shared. */
+export function simdKernelRuns(kernel: string, backend: tf.KernelBackend): boolean {
+  return tf.getKernel(kernel, 'wasm') != null && backendMemory(backend as BackendWasm) != null;
+}
+
 /** One instance per module and memory: the module's exports, over `memory`. */
 export function instanceFor<T>(bytes: () => Uint8Array<ArrayBuffer>, memory: WebAssembly.Memory, cache: WeakMap<WebAssembly.Memory, T>): T {
   let exports = cache.get(memory);
@@ -116,4 +128,38 @@ export function instanceFor<T>(bytes: () => Uint8Array<ArrayBuffer>, memory: Web
     cache.set(memory, exports);
   }
   return exports;
+}
+
+/**
+ * An element-wise kernel's output: float32 inputs of one shape, one float32 output of that
+ * shape. `pass` runs the module over the first size − (size mod 4) values, given the memory,
+ * the inputs' and the output's byte offsets and the byte count; `tail` computes each of the
+ * remaining values from the inputs' values, rounding as the lanes do.
+ */
+export function elementwisePass(
+  backend: BackendWasm,
+  kernel: string,
+  inputs: readonly tf.TensorInfo[],
+  pass: (memory: WebAssembly.Memory, offsets: number[], bytes: number) => void,
+  tail: (...values: number[]) => number,
+): tf.TensorInfo {
+  const [first] = inputs;
+  if (!first || inputs.some((t) => t.dtype !== 'float32' || !tf.util.arraysEqual(t.shape, first.shape))) {
+    throw new Error(`${kernel}: expects float32 inputs of one shape, got ${inputs.map((t) => `${t.dtype} [${t.shape}]`).join(', ')}`);
+  }
+  const memory = backendMemory(backend);
+  if (!memory) throw new Error(`${kernel}: the wasm backend's memory is shared (threaded build); use the TF.js ops`);
+  noteKernelRoute('wasm-simd');
+  const out = backend.makeOutput([...first.shape], 'float32');
+  const offsets = [...inputs, out].map((t) => heapOffset(backend, t));
+  const size = tf.util.sizeFromShape(first.shape);
+  const whole = size - (size % 4);
+  pass(memory, offsets, whole * 4);
+  if (whole < size) {
+    const heap = new Float32Array(memory.buffer);
+    const at = offsets.map((o) => o / 4);
+    const outAt = at.pop()!;
+    for (let i = whole; i < size; i++) heap[outAt + i] = tail(...at.map((a) => heap[a + i]!));
+  }
+  return out;
 }
