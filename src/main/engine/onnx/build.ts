@@ -34,6 +34,11 @@ import { emitTransposePhases, transposePhasesApply } from './transpose-phases';
 import { F2x2_3x3, F4x4_3x3, emitWinogradConv, winogradApplies, type FedTaps, type WinogradTiles } from './winograd';
 
 export const ONNX_INPUT = 'input';
+export const ONNX_OUTPUT = 'output';
+export const dropoutMaskName = (i: number): string => `dropout_mask_${i}`;
+export const normMeanName = (i: number): string => `norm_mean_${i}`;
+export const normVarianceName = (i: number): string => `norm_variance_${i}`;
+
 /** The largest transposed convolution (in weights) that running graphs write as phase Convs. */
 const PHASE_KERNEL_LIMIT = 2 ** 20;
 /**
@@ -43,10 +48,6 @@ const PHASE_KERNEL_LIMIT = 2 ** 20;
  * U-Net's outer ones).
  */
 const SMALL_WEIGHT_LIMIT = 2 ** 20;
-export const ONNX_OUTPUT = 'output';
-export const dropoutMaskName = (i: number): string => `dropout_mask_${i}`;
-export const normMeanName = (i: number): string => `norm_mean_${i}`;
-export const normVarianceName = (i: number): string => `norm_variance_${i}`;
 
 /**
  * Where the statistics of InstanceNorm and train-mode BatchNorm come from: computed in the
@@ -305,7 +306,7 @@ function emitLayer(ctx: BuildContext, layer: Layer, x: Value, next: Layer | unde
       const p = layer.pad;
       const padsName = `reflect_pads_${p}`;
       // Pads are [x1_begin, x2_begin, …, x1_end, x2_end, …] over N, C, H, W.
-      const pads = g.hasInitializer(padsName) ? padsName : g.int64Initializer(padsName, [0, 0, p, p, 0, 0, p, p]);
+      const pads = g.sharedInt64(padsName, [0, 0, p, p, 0, 0, p, p]);
       return { name: g.node('Pad', [x.name, pads], [attr.string('mode', 'reflect')], 'ReflectionPad2d'), channels: x.channels };
     }
     case 'batchNorm':
@@ -376,7 +377,7 @@ function batchNormTrain(ctx: BuildContext, layer: BatchNormLayer, x: Value): str
   const invStd = g.node('Reciprocal', [g.node('Sqrt', [g.node('Add', [variance, eps], [], m)], [], m)], [], m);
   // weight and bias as [1, C, 1, 1] so they broadcast over N, H, W.
   const c = layer.channels;
-  const shape4 = g.hasInitializer(`channel_shape_${c}`) ? `channel_shape_${c}` : g.int64Initializer(`channel_shape_${c}`, [1, c, 1, 1]);
+  const shape4 = g.sharedInt64(`channel_shape_${c}`, [1, c, 1, 1]);
   const scale = g.node('Mul', [invStd, g.node('Reshape', [gamma, shape4], [], m)], [], m);
   return g.node('Add', [g.node('Mul', [centred, scale], [], m), g.node('Reshape', [beta, shape4], [], m)], [], m);
 }
@@ -420,7 +421,7 @@ function normWithStatistics(ctx: BuildContext, layer: InstanceNormLayer | BatchN
   let beta: string | undefined;
   if (layer.kind === 'batchNorm') {
     // γ and β as [1, C, 1, 1] so they broadcast over N, H, W.
-    const shape4 = g.hasInitializer(`channel_shape_${c}`) ? `channel_shape_${c}` : g.int64Initializer(`channel_shape_${c}`, [1, c, 1, 1]);
+    const shape4 = g.sharedInt64(`channel_shape_${c}`, [1, c, 1, 1]);
     scale = g.node('Mul', [scale, g.node('Reshape', [ctx.weight(layer.weight.key), shape4], [], m)], [], m);
     beta = g.node('Reshape', [ctx.weight(layer.bias.key), shape4], [], m);
   }

@@ -35,9 +35,10 @@ import {
   V128_LOAD,
   V128_STORE,
   backendMemory,
-  simdKernelRuns,
+  heapOffset,
   instanceFor,
   loop16,
+  simdKernelRuns,
   simdModule,
 } from './simd-module';
 
@@ -111,10 +112,8 @@ function adamStep(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs
   if (!memory) throw new Error(`${ADAM_STEP}: the wasm backend's memory is shared (threaded build); use the TF.js ops`);
   noteKernelRoute('wasm-simd');
   const outs = [backend.makeOutput([...p.shape], 'float32'), backend.makeOutput([...p.shape], 'float32'), backend.makeOutput([...p.shape], 'float32')];
-  // Offsets after the outputs' allocation, which may have grown the memory.
-  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-  const [pOut, mOut, vOut] = outs.map(offset) as [number, number, number];
-  const [pIn, gIn, mIn, vIn] = [p, g, m, v].map(offset) as [number, number, number, number];
+  const [pOut, mOut, vOut] = outs.map((t) => heapOffset(backend, t)) as [number, number, number];
+  const [pIn, gIn, mIn, vIn] = [p, g, m, v].map((t) => heapOffset(backend, t)) as [number, number, number, number];
   const size = tf.util.sizeFromShape(p.shape);
   const whole = size - (size % 4);
   const f = Math.fround;
