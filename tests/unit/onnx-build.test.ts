@@ -199,8 +199,9 @@ describe('Winograd convolutions', () => {
 
   test('equal the direct convolutions at odd and even feature-map sizes, for both tile sizes', async () => {
     const net = defineG(opts, { seed: 9 });
-    // 1/4-resolution maps of 5×7 (odd: padded and cropped) and 6×9.
-    for (const [h, w] of [[20, 28], [24, 36]] as const) {
+    // 1/4-resolution maps of 5×7 (odd: padded and cropped), 6×9 (one side a multiple of 2)
+    // and 8×12 (multiples of both tiles: nothing cropped).
+    for (const [h, w] of [[20, 28], [24, 36], [32, 48]] as const) {
       const x = randomInput(3 * h * w);
       const direct = await run(buildOnnxModel(net, { inputShape: { batch: 1 } }), x, [1, 3, h, w]);
       for (const winograd of [2, 4] as const) {
@@ -320,27 +321,27 @@ describe('exportOnnx', () => {
   });
 });
 
-describe('narrow output convolutions over 2×2 blocks', () => {
+describe('narrow output convolutions as one stride-2 convolution over their output phases', () => {
   test('equal the direct convolution at even and odd sizes, with and without padding and bias', async () => {
     // A single 7×7 (and 5×5) convolution to 3 channels, as the generators' last layer, run
     // through the graph builder's layer emitter against ONNX Runtime's Conv.
-    const { emitSpaceToDepthConv, spaceToDepthApplies } = await import('../../src/main/engine/onnx/space-to-depth');
+    const { emitOutputPhasesConv, outputPhasesApply } = await import('../../src/main/engine/onnx/output-phases');
     const { GraphBuilder, attr } = await import('../../src/main/engine/onnx/graph-builder');
     const { createSession, loadOnnxRuntime } = await import('../../src/main/engine/onnx/session');
     const ort = await loadOnnxRuntime();
     for (const [kernel, padding, bias, c, k] of [[7, 0, true, 8, 3], [5, 2, false, 5, 1], [3, 1, true, 4, 4]] as const) {
       const layer = { kind: 'conv2d', inChannels: c, outChannels: k, kernel, stride: 1, padding, module: 'm', weight: { key: 'w' }, ...(bias ? { bias: { key: 'b' } } : {}) } as never;
-      expect(spaceToDepthApplies(layer)).toBe(true);
+      expect(outputPhasesApply(layer)).toBe(true);
       const w = randomInput(k * c * kernel * kernel);
       const b = randomInput(k);
       for (const [h, wd] of [[16, 16], [15, 18], [13, 11]] as const) {
         const x = randomInput(2 * c * h * wd);
         const outputs: Float32Array[] = [];
-        for (const blocked of [false, true]) {
+        for (const phased of [false, true]) {
           const g = new GraphBuilder();
           const input = g.input('input', [2, c, 'height', 'width']);
-          const y = blocked
-            ? emitSpaceToDepthConv(g, layer, input, { kernel: () => w, ...(bias ? { bias: () => b } : {}) })
+          const y = phased
+            ? emitOutputPhasesConv(g, layer, input, { kernel: () => w, ...(bias ? { bias: () => b } : {}) })
             : g.node('Conv', [input, g.floatInitializer('w', [k, c, kernel, kernel], w), ...(bias ? [g.floatInitializer('b', [k], b)] : [])], [
                 attr.ints('kernel_shape', [kernel, kernel]),
                 attr.ints('pads', [padding, padding, padding, padding]),
@@ -368,8 +369,8 @@ describe('narrow output convolutions over 2×2 blocks', () => {
     // ngf 8: only the last convolution (8 → 3 channels, 7×7) is narrow.
     const net = defineG(G({ netG: 'resnet_2blocks', norm: 'instance', ngf: 8 }), { seed: 11 });
     const ops = (o: OnnxBuildOptions) => decode(buildOnnxModel(net, o)).graph!.node!.map((n) => n.opType);
-    expect(ops({ inputShape: { batch: 1 }, winograd: 4 }).filter((op) => op === 'SpaceToDepth')).toHaveLength(1);
-    expect(ops({}).filter((op) => op === 'SpaceToDepth')).toHaveLength(0);
+    expect(ops({ inputShape: { batch: 1 }, winograd: 4 }).filter((op) => op === 'DepthToSpace')).toHaveLength(1);
+    expect(ops({}).filter((op) => op === 'DepthToSpace')).toHaveLength(0);
     net.dispose();
   });
 });

@@ -18,7 +18,10 @@ export function probeValues(n: number, seed: number): Float32Array {
   return a;
 }
 
-/** Runs every form (PROBE_ONLY=a,b restricts them) 6 times; the first run is a warm-up. */
+/**
+ * Runs every form (PROBE_ONLY=a,b restricts them) PROBE_RUNS times (default 6); the first run
+ * is a warm-up.
+ */
 export async function timeForms(forms: Record<string, Form>, inputDims: number[], outputDims: number[]): Promise<void> {
   const ort = await loadOnnxRuntime();
   const input = new ort.Tensor('float32', probeValues(inputDims.reduce((a, b) => a * b, 1), 2), inputDims);
@@ -30,7 +33,8 @@ export async function timeForms(forms: Record<string, Form>, inputDims: number[]
     const session = await createSession(g.encode(name, { producerVersion: '0', docString: '', props: {} }));
     const times: number[] = [];
     let out: Float32Array | undefined;
-    for (let i = 0; i < 6; i++) {
+    const runs = Math.max(2, Number(process.env.PROBE_RUNS ?? 6));
+    for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
       const r = await session.run({ input });
       times.push(performance.now() - t0);
@@ -45,7 +49,7 @@ export async function timeForms(forms: Record<string, Form>, inputDims: number[]
     }
     times.shift();
     times.sort((a, b) => a - b);
-    console.log(`${name}: median ${times[2]!.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms; max |Δ| ${err.toExponential(2)} (max |y| ${max.toFixed(3)})`);
+    console.log(`${name}: median ${times[times.length >> 1]!.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms; max |Δ| ${err.toExponential(2)} (max |y| ${max.toFixed(3)})`);
     if (process.env.ATELIER_ONNX_PROFILE) session.endProfiling();
     await session.release();
   }

@@ -29,7 +29,7 @@ import { version } from '../../../../package.json';
 import { stateEntries, walkLayers, type BatchNormLayer, type InstanceNormLayer, type Layer, type NetworkSpec } from '../networks';
 import { GraphBuilder, attr, type Dim, type ExternalFile, type ModelMetadata } from './graph-builder';
 import { weightReader, type OnnxSource } from './weights';
-import { emitSpaceToDepthConv, spaceToDepthApplies } from './space-to-depth';
+import { emitOutputPhasesConv, outputPhasesApply } from './output-phases';
 import { emitTransposePhases, transposePhasesApply } from './transpose-phases';
 import { F2x2_3x3, F4x4_3x3, emitWinogradConv, winogradApplies, type FedTaps, type WinogradTiles } from './winograd';
 
@@ -73,7 +73,8 @@ export interface OnnxBuildOptions {
    * tiles of m = 2 (4/9 of the multiply-adds) or 4 (1/4), at a slightly larger rounding
    * error (./winograd.ts). Needs `inputShape.batch` 1; ignored otherwise. For running, not
    * for files meant for other tools; such graphs also write stride-1 convolutions with at
-   * most 4 output channels (the generators' last) over 2×2 blocks (./space-to-depth.ts).
+   * most 4 output channels (the generators' last) as one stride-2 Conv over their output
+   * phases (./output-phases.ts).
    */
   winograd?: 2 | 4;
   /**
@@ -264,10 +265,10 @@ function emitLayer(ctx: BuildContext, layer: Layer, x: Value, next: Layer | unde
         return { name, channels: layer.outChannels };
       }
       // Graphs built for running (with Winograd) also take the faster form of a narrow
-      // output convolution (./space-to-depth.ts).
-      if (ctx.winograd && spaceToDepthApplies(layer)) {
+      // output convolution (./output-phases.ts).
+      if (ctx.winograd && outputPhasesApply(layer)) {
         const bias = layer.bias;
-        const name = emitSpaceToDepthConv(g, layer, x.name, {
+        const name = emitOutputPhasesConv(g, layer, x.name, {
           kernel: () => ctx.values(layer.weight.key),
           ...(bias ? { bias: () => ctx.values(bias.key) } : {}),
         });
