@@ -278,9 +278,10 @@ describe('Winograd convolutions', () => {
     const ops = (o: OnnxBuildOptions) => nodes(o).map((n) => n.opType);
     const grouped = (o: OnnxBuildOptions) => nodes(o).filter((n) => n.opType === 'Conv' && n.attribute?.some((a) => a.name === 'group'));
     const winograd = ops({ inputShape: { batch: 1 }, winograd: 2 });
-    // 2 blocks × 2 convolutions, each an input-transform Conv (grouped) and 2 MatMuls; the
-    // 7×7 and stride-2 convolutions stay; the 2 up-sampling layers are 4 phase Convs each.
-    expect(winograd.filter((op) => op === 'MatMul')).toHaveLength(8);
+    // 2 blocks × 2 convolutions, each an input-transform Conv (grouped) and 3 MatMuls (the
+    // channel sums, the output transform's rows and columns); the 7×7 and stride-2
+    // convolutions stay; the 2 up-sampling layers are 4 phase Convs each.
+    expect(winograd.filter((op) => op === 'MatMul')).toHaveLength(12);
     expect(winograd.filter((op) => op === 'Conv')).toHaveLength(4 + 4 + 2 * 4);
     expect(grouped({ inputShape: { batch: 1 }, winograd: 4 })).toHaveLength(4);
     expect(ops({ winograd: 2 }).filter((op) => op === 'MatMul')).toHaveLength(0);

@@ -94,16 +94,13 @@ function inputTransformKernel({ m, BT }: WinogradTiles, c: number): Float32Array
   return out;
 }
 
-/** Aᵀ M A: output position (a, b) of the m×m block from the t² products: [m², t²]. */
-function outputTransform({ m, AT }: WinogradTiles): Float32Array {
-  const t = m + 2;
-  const out = new Float32Array(m * m * t * t);
-  for (let a = 0; a < m; a++) {
-    for (let b = 0; b < m; b++) {
-      for (let xi = 0; xi < t; xi++) for (let nu = 0; nu < t; nu++) out[(a * m + b) * t * t + xi * t + nu] = AT[a]![xi]! * AT[b]![nu]!;
-    }
-  }
-  return out;
+/** Aᵀ [m, t] (rows of the output transform) and A [t, m] (its columns), row-major. */
+function outputTransformFactors({ AT }: WinogradTiles): { at: Float32Array; a: Float32Array } {
+  const m = AT.length;
+  const t = AT[0]!.length;
+  const a = new Float32Array(t * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j < t; j++) a[j * m + i] = AT[i]![j]!;
+  return { at: Float32Array.from(AT.flat()), a };
 }
 
 /** G g Gᵀ for every (output, input) channel pair, as [t², K, C]; PyTorch weight [K, C, 3, 3]. */
@@ -159,7 +156,7 @@ export function tapMajor(weight: Float32Array, k: number, c: number): Float32Arr
  * Data movement, not arithmetic, decides the speed of the transforms: the input transform is
  * one grouped Conv (tiles read straight from the feature map, no gathered copies), the
  * channel sums one batched MatMul (ONNX Runtime fuses the transpose before it), the output
- * transform a MatMul and two Transposes. For resnet_9blocks' 256-channel block convolutions
+ * transform two MatMuls and a Transpose. For resnet_9blocks' 256-channel block convolutions
  * on a 130×130 map that runs F(4×4) in about half the time of the direct Conv
  * (tests/bench/winograd-probe.ts).
  */
@@ -177,7 +174,8 @@ export function emitWinogradConv(
   const t2 = t * t;
   const constant = (name: string, dims: number[], values: () => Float32Array) => (g.hasInitializer(name) ? name : g.floatInitializer(name, dims, values));
   const tb = constant(`winograd_${m}_input_transform_${c}`, [c * t2, 1, t, t], () => inputTransformKernel(tiles, c));
-  const ta = constant(`winograd_${m}_output_transform`, [m * m, t2], () => outputTransform(tiles));
+  const at = constant(`winograd_${m}_output_rows`, [m, t], () => outputTransformFactors(tiles).at);
+  const a = constant(`winograd_${m}_output_columns`, [t, m], () => outputTransformFactors(tiles).a);
   const node = (op: string, inputs: string[], attributes: Parameters<GraphBuilder['node']>[2] = []) => g.node(op, inputs, attributes, module);
   let u: string;
   if (fed) {
@@ -196,14 +194,16 @@ export function emitWinogradConv(
   const v = node('Conv', [x, tb], [attr.ints('kernel_shape', [t, t]), attr.ints('strides', [m, m]), attr.ints('pads', [0, 0, m - 1, m - 1]), attr.int('group', c)]); // [1, C·t², h, w]
   const tilesHw = node('Slice', [node('Shape', [v]), g.sharedInt64('axis_2', [2]), g.sharedInt64('axis_4', [4])]);
   const byPosition = node('Transpose', [node('Reshape', [v, g.sharedInt64(`shape_${c}_${t2}_rest`, [c, t2, -1])])], [attr.ints('perm', [1, 0, 2])]); // [t², C, h·w]
-  const products = node('MatMul', [u, byPosition]); // [t², K, h·w]
-  const y = node('MatMul', [ta, node('Reshape', [products, g.sharedInt64(`shape_${t2}_rest`, [t2, -1])])]); // [m², K·h·w]
-  // The m × m blocks into place: [a, b, K·h·w] → [a, K·h·w, b] = [a, K·h, w·m] → [K·h, a, w·m],
-  // two Transposes that ONNX Runtime runs faster than one DepthToSpace (it moves single
-  // values; the second Transpose moves rows of w·m).
+  const products = node('MatMul', [u, byPosition]); // [t², K, h·w] = [ξ, ν, K·h·w]
+  // Aᵀ M A as two products, the block's rows first: Q = Aᵀ · M over ξ, [a, ν, K·h·w]; then Q
+  // over ν with b last, [a, K·h·w, ν] · A = [a, K·h·w, b] (ONNX Runtime fuses that Transpose
+  // into the MatMul) = [a, K·h, w·m]. One Transpose of rows of w·m puts the blocks in place:
+  // [K·h, a, w·m]. (One [m², t²] product needed a Transpose of single values after it.)
+  const q = node('MatMul', [at, node('Reshape', [products, g.sharedInt64(`shape_${t}_rest`, [t, -1])])]);
+  const qt = node('Transpose', [node('Reshape', [q, g.sharedInt64(`shape_${m}_${t}_rest`, [m, t, -1])])], [attr.ints('perm', [0, 2, 1])]);
+  const y = node('MatMul', [qt, a]); // [a, K·h·w, b]
   const wm = node('Mul', [node('Slice', [tilesHw, g.sharedInt64('axis_1', [1]), g.sharedInt64('axis_2', [2])]), g.sharedInt64(`scalar_${m}`, [m])]);
-  const columns = node('Transpose', [node('Reshape', [y, g.sharedInt64(`shape_${m}_${m}_rest`, [m, m, -1])])], [attr.ints('perm', [0, 2, 1])]);
-  const rows = node('Transpose', [node('Reshape', [columns, node('Concat', [g.sharedInt64(`shape_${m}_rest`, [m, -1]), wm], [attr.int('axis', 0)])])], [attr.ints('perm', [1, 0, 2])]);
+  const rows = node('Transpose', [node('Reshape', [y, node('Concat', [g.sharedInt64(`shape_${m}_rest`, [m, -1]), wm], [attr.int('axis', 0)])])], [attr.ints('perm', [1, 0, 2])]);
   let out = node('Reshape', [rows, node('Concat', [g.sharedInt64(`shape_1_${k}_rest`, [1, k, -1]), wm], [attr.int('axis', 0)])]);
 
   // Back to H − 2 × W − 2 (drops what the padding produced).
