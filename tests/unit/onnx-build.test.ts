@@ -456,7 +456,9 @@ describe('strided transposed convolutions as one Conv per output phase', () => {
     const x = randomInput(3 * h * w);
     const file = await run(buildOnnxModel(net, { inputShape: { batch: 1 } }), x, [1, 3, h, w]);
     const running = await run(buildOnnxModel(net, { inputShape: { batch: 1 }, winograd: 4 }), x, [1, 3, h, w]);
-    expect(maxRelDiff(file.data, running.data)).toBeLessThanOrEqual(1e-5);
+    // Winograd F(4×4) rounds differently from the direct sums: 4e-6 to 1.4e-5 of the largest
+    // output over 24 random resnet_2blocks / resnet_6blocks nets at this size.
+    expect(maxRelDiff(file.data, running.data)).toBeLessThanOrEqual(3e-5);
     // Bias Adds: 4 block convolutions, each followed by an InstanceNorm.
     const biasAdds = (o: OnnxBuildOptions) => decode(buildOnnxModel(net, o)).graph!.node!.filter((n) => n.opType === 'Add' && n.input!.some((i) => i.endsWith('.bias.nchw'))).length;
     expect(biasAdds({ inputShape: { batch: 1 }, winograd: 4 })).toBe(0);

@@ -94,7 +94,7 @@ function inputTransformKernel({ m, BT }: WinogradTiles, c: number): Float32Array
   return out;
 }
 
-/** Aᵀ [m, t] (rows of the output transform) and A [t, m] (its columns), row-major. */
+/** Aᵀ [m, t] (the output transform over a block's rows) and A [t, m] (over its columns). */
 function outputTransformFactors({ AT }: WinogradTiles): { at: Float32Array; a: Float32Array } {
   const m = AT.length;
   const t = AT[0]!.length;
@@ -156,7 +156,7 @@ export function tapMajor(weight: Float32Array, k: number, c: number): Float32Arr
  * Data movement, not arithmetic, decides the speed of the transforms: the input transform is
  * one grouped Conv (tiles read straight from the feature map, no gathered copies), the
  * channel sums one batched MatMul (ONNX Runtime fuses the transpose before it), the output
- * transform two MatMuls and a Transpose. For resnet_9blocks' 256-channel block convolutions
+ * transform two MatMuls (the same). For resnet_9blocks' 256-channel block convolutions
  * on a 130×130 map that runs F(4×4) in about half the time of the direct Conv
  * (tests/bench/winograd-probe.ts).
  */
@@ -174,7 +174,7 @@ export function emitWinogradConv(
   const t2 = t * t;
   const constant = (name: string, dims: number[], values: () => Float32Array) => (g.hasInitializer(name) ? name : g.floatInitializer(name, dims, values));
   const tb = constant(`winograd_${m}_input_transform_${c}`, [c * t2, 1, t, t], () => inputTransformKernel(tiles, c));
-  const at = constant(`winograd_${m}_output_rows`, [m, t], () => outputTransformFactors(tiles).at);
+  const at = constant(`winograd_${m}_output_rows`, [1, m, t], () => outputTransformFactors(tiles).at);
   const a = constant(`winograd_${m}_output_columns`, [t, m], () => outputTransformFactors(tiles).a);
   const node = (op: string, inputs: string[], attributes: Parameters<GraphBuilder['node']>[2] = []) => g.node(op, inputs, attributes, module);
   let u: string;
@@ -195,15 +195,15 @@ export function emitWinogradConv(
   const tilesHw = node('Slice', [node('Shape', [v]), g.sharedInt64('axis_2', [2]), g.sharedInt64('axis_4', [4])]);
   const byPosition = node('Transpose', [node('Reshape', [v, g.sharedInt64(`shape_${c}_${t2}_rest`, [c, t2, -1])])], [attr.ints('perm', [1, 0, 2])]); // [t², C, h·w]
   const products = node('MatMul', [u, byPosition]); // [t², K, h·w] = [ξ, ν, K·h·w]
-  // Aᵀ M A as two products, the block's rows first: Q = Aᵀ · M over ξ, [a, ν, K·h·w]; then Q
-  // over ν with b last, [a, K·h·w, ν] · A = [a, K·h·w, b] (ONNX Runtime fuses that Transpose
-  // into the MatMul) = [a, K·h, w·m]. One Transpose of rows of w·m puts the blocks in place:
-  // [K·h, a, w·m]. (One [m², t²] product needed a Transpose of single values after it.)
-  const q = node('MatMul', [at, node('Reshape', [products, g.sharedInt64(`shape_${t}_rest`, [t, -1])])]);
-  const qt = node('Transpose', [node('Reshape', [q, g.sharedInt64(`shape_${m}_${t}_rest`, [m, t, -1])])], [attr.ints('perm', [0, 2, 1])]);
-  const y = node('MatMul', [qt, a]); // [a, K·h·w, b]
+  // Aᵀ M A as two products, the block's columns first: [ξ, K·h·w, ν] · A = [ξ, K·h·w, b] =
+  // [ξ, K·h, w·m]; then its rows, Aᵀ · [K·h, ξ, w·m] = [K·h, a, w·m]: the blocks in place, as
+  // [1, K, h·m, w·m]. ONNX Runtime fuses both Transposes into the MatMuls, so no Transpose
+  // moves data here.
   const wm = node('Mul', [node('Slice', [tilesHw, g.sharedInt64('axis_1', [1]), g.sharedInt64('axis_2', [2])]), g.sharedInt64(`scalar_${m}`, [m])]);
-  const rows = node('Transpose', [node('Reshape', [y, node('Concat', [g.sharedInt64(`shape_${m}_rest`, [m, -1]), wm], [attr.int('axis', 0)])])], [attr.ints('perm', [1, 0, 2])]);
+  const byColumn = node('Transpose', [node('Reshape', [products, g.sharedInt64(`shape_${t}_${t}_rest`, [t, t, -1])])], [attr.ints('perm', [0, 2, 1])]);
+  const columns = node('MatMul', [byColumn, a]); // [ξ, K·h·w, b]
+  const byRow = node('Transpose', [node('Reshape', [columns, node('Concat', [g.sharedInt64(`shape_${t}_rest`, [t, -1]), wm], [attr.int('axis', 0)])])], [attr.ints('perm', [1, 0, 2])]);
+  const rows = node('MatMul', [at, byRow]); // [K·h, a, w·m]
   let out = node('Reshape', [rows, node('Concat', [g.sharedInt64(`shape_1_${k}_rest`, [1, k, -1]), wm], [attr.int('axis', 0)])]);
 
   // Back to H − 2 × W − 2 (drops what the padding produced).
