@@ -156,9 +156,9 @@ export function tapMajor(weight: Float32Array, k: number, c: number): Float32Arr
  * Data movement, not arithmetic, decides the speed of the transforms: the input transform is
  * one grouped Conv (tiles read straight from the feature map, no gathered copies), the
  * channel sums one batched MatMul (ONNX Runtime fuses the transpose before it), the output
- * transform two MatMuls (the same). For resnet_9blocks' 256-channel block convolutions
- * on a 130×130 map that runs F(4×4) in about half the time of the direct Conv
- * (tests/bench/winograd-probe.ts).
+ * transform two MatMuls (the Transposes before them fuse too). For resnet_9blocks' 256-channel
+ * block convolutions on a 130×130 map that runs F(4×4) in about half the time of the direct
+ * Conv (tests/bench/winograd-probe.ts).
  */
 export function emitWinogradConv(
   g: GraphBuilder,
@@ -174,6 +174,8 @@ export function emitWinogradConv(
   const t2 = t * t;
   const constant = (name: string, dims: number[], values: () => Float32Array) => (g.hasInitializer(name) ? name : g.floatInitializer(name, dims, values));
   const tb = constant(`winograd_${m}_input_transform_${c}`, [c * t2, 1, t, t], () => inputTransformKernel(tiles, c));
+  // Aᵀ with a batch axis of 1: ONNX Runtime fused the Transpose of the other operand's batch
+  // axes into the MatMul with this [1, m, t], not with [m, t].
   const at = constant(`winograd_${m}_output_rows`, [1, m, t], () => outputTransformFactors(tiles).at);
   const a = constant(`winograd_${m}_output_columns`, [t, m], () => outputTransformFactors(tiles).a);
   const node = (op: string, inputs: string[], attributes: Parameters<GraphBuilder['node']>[2] = []) => g.node(op, inputs, attributes, module);
