@@ -144,7 +144,7 @@ export const leakyReluGradConfig: tf.GradConfig = {
     const [x] = saved as [tf.Tensor];
     const { alpha } = attrs as unknown as { alpha: number };
     const d = dy as tf.Tensor;
-    if (tf.getBackend() === 'wasm' && d.dtype === 'float32' && x.dtype === 'float32' && leakyReluGradAvailable(tf.backend())) {
+    if (d.dtype === 'float32' && x.dtype === 'float32' && leakyReluGradAvailable(tf.backend())) {
       return { x: () => tf.engine().runKernel(LEAKY_RELU_GRAD, { x, dy: d }, { alpha }) as tf.Tensor };
     }
     return { x: () => tf.where(tf.greater(x, 0), d, tf.mul(d, alpha)) };
